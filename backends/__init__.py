@@ -1,0 +1,1 @@
+"""Backends: the NumPy engine (eager dispatch and a compiled graph executor) and ONNX export."""

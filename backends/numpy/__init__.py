@@ -1,0 +1,28 @@
+"""The NumPy backend: vectorized kernels, the eager interpreter and the graph executor.
+Importing it makes its eager interpreter the default one."""
+
+from __future__ import annotations
+
+import warnings
+
+from core_ir import interpreters
+
+from .eager import EAGER, NumpyEager
+from .executor import CompiledFunction, Plan
+from .kernels import KERNELS
+
+# Overflow to inf, 0/0 = nan and log(0) = -inf are the IEEE results torch and Keras also give
+# silently; numpy's RuntimeWarnings from our own kernels would only be noise.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"backends\.numpy")
+
+interpreters.set_default_interpreter(EAGER)
+
+
+def jit(fn, input_specs, names=None):
+    """Trace fn over inputs of the given (dtype, shape) specs and compile it: the result takes
+    and returns arrays."""
+    graph, captured, _ = interpreters.trace(fn, input_specs, names)
+    return CompiledFunction(graph, captured)
+
+
+__all__ = ["EAGER", "NumpyEager", "Plan", "CompiledFunction", "KERNELS", "jit"]

@@ -1,0 +1,5 @@
+"""Kernels of the indexing ops."""
+
+from __future__ import annotations
+
+KERNELS: dict = {}

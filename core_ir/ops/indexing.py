@@ -1,0 +1,5 @@
+"""Indexing ops: gather/scatter, slicing, padding, tiling, resizing."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,102 @@
+"""Tensor: what every op takes and returns, in any interpreter.
+
+Eagerly it holds an array in `data`; while tracing it holds a graph `Value` in `value`. Autograd
+state lives here too: `requires_grad`, `creator` (the tape record that made it, None for a leaf)
+and `grad`. Frontends subclass it with `__slots__ = ()`, so an op applied to a torch_like Tensor
+returns a torch_like Tensor and a tensor's class can be switched without copying.
+
+The arithmetic operators exist so that VJP rules read like math (`g * y`); they follow ONNX
+semantics (same dtypes, numpy broadcasting), not a framework's promotion rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Tensor:
+    __slots__ = ("data", "value", "requires_grad", "creator", "grad", "retains_grad", "version",
+                 "__weakref__")
+
+    def __init__(self, data=None, value=None, requires_grad: bool = False):
+        self.data = data
+        self.value = value
+        self.requires_grad = requires_grad
+        self.creator = None
+        self.grad = None
+        self.retains_grad = False
+        self.version = 0  # bumped by in-place writes; saved tensors check it at backward
+
+    # -- type ---------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        d = self.data
+        return d.shape if d is not None else self.value.shape
+
+    @property
+    def dtype(self):
+        d = self.data
+        return d.dtype if d is not None else self.value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def known(self) -> Any:
+        """The statically known content: the data itself eagerly, or what tracing knows."""
+        d = self.data
+        return d if d is not None else self.value.known
+
+    @property
+    def is_symbolic(self) -> bool:
+        return self.data is None
+
+    # -- math for VJP rules (ONNX semantics) -----------------------------------------------------
+    def __add__(self, other):
+        return ops.add(self, _lift(other, self))
+
+    def __radd__(self, other):
+        return ops.add(_lift(other, self), self)
+
+    def __sub__(self, other):
+        return ops.sub(self, _lift(other, self))
+
+    def __rsub__(self, other):
+        return ops.sub(_lift(other, self), self)
+
+    def __mul__(self, other):
+        return ops.mul(self, _lift(other, self))
+
+    def __rmul__(self, other):
+        return ops.mul(_lift(other, self), self)
+
+    def __truediv__(self, other):
+        return ops.div(self, _lift(other, self))
+
+    def __rtruediv__(self, other):
+        return ops.div(_lift(other, self), self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pow__(self, other):
+        return ops.pow(self, _lift(other, self))
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __repr__(self) -> str:
+        if self.data is not None:
+            return f"Tensor({self.data!r})"
+        return f"Tensor(traced {self.value.type_str()})"
+
+
+def _lift(x, like: Tensor) -> Tensor:
+    """A Python scalar in a VJP rule becomes a constant of the other operand's dtype."""
+    if isinstance(x, Tensor):
+        return x
+    return interpreters.constant(x, like.dtype)
+
+
+from . import interpreters, ops  # noqa: E402  (ops call back into Tensor; import at the end)

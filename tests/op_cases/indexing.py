@@ -1,0 +1,5 @@
+"""Cases for the indexing ops."""
+
+from __future__ import annotations
+
+CASES: list = []
