@@ -203,3 +203,35 @@ def composite_vjp(op):
         return tuple(by_id.get(id(a)) if a is not None else None for a in args)
 
     return rule
+
+
+def gradient_graph(graph, wrt: Sequence[int] | None = None, name: str | None = None):
+    """Differentiate a Graph: a new Graph with the same inputs and params that returns the
+    original outputs followed by the gradients of the first (scalar) output with respect to the
+    chosen sources (indices into inputs + params; default: every float param). The forward nodes
+    are replayed under the tracing interpreter with recording on, then the same VJP rules as in
+    eager mode emit the gradient nodes."""
+    from . import ops
+    sources = [*graph.inputs, *graph.params]
+    if wrt is None:
+        wrt = [len(graph.inputs) + i for i, p in enumerate(graph.params) if p.dtype.kind == "f"]
+    wanted = set(wrt)
+    specs = [(v.dtype, v.shape) for v in sources]
+    names = [v.name for v in sources]
+
+    def forward_and_backward(*tensors):
+        n = len(graph.inputs)
+        outs = interp.evaluate_graph(graph, tensors[:n], tensors[n:])
+        loss = outs[0]
+        grads = backward([loss], [ops.ones_like(loss)], [tensors[i] for i in wrt],
+                         accumulate=False)
+        return [*outs, *(g if g is not None else ops.zeros_like(tensors[i])
+                         for g, i in zip(grads, wrt))]
+
+    traced, _, _ = interp.trace(forward_and_backward, specs, names,
+                                requires_grad=[i in wanted for i in range(len(sources))],
+                                name=name or f"{graph.name}_grad")
+    # the replayed params came in as inputs: turn them back into params
+    n = len(graph.inputs)
+    traced.params, traced.inputs = traced.inputs[n:], traced.inputs[:n]
+    return traced

@@ -159,8 +159,9 @@ def annotate(err: IRError, op: Op, inputs) -> IRError:
     return new
 
 
-def diagnose(op: Op, inputs, attrs: dict, exc: Exception):
-    """A kernel raised: the shape rule says why (the user's error), or the kernel has a bug."""
+def diagnose(op: Op, inputs, attrs: dict, exc: Exception | None):
+    """A kernel raised (or the eager dtype check failed, exc None): the shape rule says why (the
+    user's error), or the kernel has a bug."""
     try:
         op.infer(*inputs, **attrs)
     except IRError as err:
@@ -169,8 +170,9 @@ def diagnose(op: Op, inputs, attrs: dict, exc: Exception):
         pass
     values = [None if t is None else Value(t.dtype, t.shape, f"in{i}") for i, t in enumerate(inputs)]
     node = Node(op, values, attrs, [], current_origin())
+    why = "the eager dtype check failed" if exc is None else f"{type(exc).__name__}: {exc}"
     raise KernelBug(f"kernel failed after its shape rule passed (a bug in duet): "
-                    f"{format_node(node, {})}: {type(exc).__name__}: {exc}") from exc
+                    f"{format_node(node, {})}: {why}") from exc
 
 
 # -- tracing ------------------------------------------------------------------------------------
@@ -253,3 +255,19 @@ def trace(fn: Callable, input_specs: Sequence[tuple], names: Sequence[str] | Non
 
 
 from .autodiff import record as _record  # noqa: E402  (autodiff uses this module's grad mode)
+
+
+def evaluate_graph(graph: Graph, inputs: Sequence[Tensor], params: Sequence[Tensor] = ()):
+    """Run a graph's nodes through the current interpreter (computing eagerly, re-tracing into
+    another graph, or recording on the tape when inputs require grad). Returns the outputs."""
+    env: dict[Value, Tensor | None] = {}
+    env.update(zip(graph.inputs, inputs))
+    env.update(zip(graph.params, params))
+    for v, array in graph.constants.items():
+        env[v] = constant(array)
+    for node in graph.nodes:
+        args = [None if v is None else env[v] for v in node.inputs]
+        with origin(node.origin) if node.origin else contextlib.nullcontext():
+            out = bind(node.op, args, node.attrs)
+        env.update(zip(node.outputs, out if isinstance(out, tuple) else (out,)))
+    return [env[v] for v in graph.outputs]

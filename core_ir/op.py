@@ -118,6 +118,9 @@ class Op:
         self.defaults = {k: a.default for k, a in self.attrs.items() if a.default is not REQUIRED}
         self._required = [k for k, a in self.attrs.items() if a.default is REQUIRED]
         self._cache: dict = {}
+        # the cheap dtype contract the eager interpreter checks (see shape_rules.dtype_checked)
+        self.allowed_dtypes = getattr(infer, "allowed_dtypes", None)
+        self.homogeneous = getattr(infer, "homogeneous", False)
 
     @property
     def differentiable(self) -> bool:

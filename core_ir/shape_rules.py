@@ -61,6 +61,15 @@ def same_dtypes(*xs) -> None:
                              + " (shapes " + " and ".join(fmt_shape(y.shape) for y in xs) + ")")
 
 
+def dtype_checked(rule, allowed, homogeneous: bool):
+    """Tag a rule with its dtype contract, which the eager interpreter checks cheaply on every
+    call (it does not run whole shape rules on success): `allowed` for the first input and, if
+    `homogeneous`, one dtype for all inputs."""
+    rule.allowed_dtypes = frozenset(allowed)
+    rule.homogeneous = homogeneous
+    return rule
+
+
 def same_type(x, *rest, **attrs) -> TypeSpec:
     return TypeSpec(x.dtype, x.shape)
 
@@ -72,7 +81,7 @@ def unary(allowed=dtypes.NUMERIC):
         check_dtype(x, allowed)
         return TypeSpec(x.dtype, x.shape)
 
-    return rule
+    return dtype_checked(rule, allowed, homogeneous=False)
 
 
 def binary(allowed=dtypes.NUMERIC, out_dtype=None):
@@ -83,7 +92,7 @@ def binary(allowed=dtypes.NUMERIC, out_dtype=None):
         same_dtypes(x, y)
         return TypeSpec(out_dtype or x.dtype, broadcast_shapes(x.shape, y.shape))
 
-    return rule
+    return dtype_checked(rule, allowed, homogeneous=True)
 
 
 def variadic(allowed=dtypes.NUMERIC):
@@ -97,7 +106,7 @@ def variadic(allowed=dtypes.NUMERIC):
         same_dtypes(*xs)
         return TypeSpec(xs[0].dtype, broadcast_shapes(*(x.shape for x in xs)))
 
-    return rule
+    return dtype_checked(rule, allowed, homogeneous=True)
 
 
 def normalize_axis(axis: int, rank: int, shape=None) -> int:

@@ -22,8 +22,12 @@ class NumpyEager(Interpreter):
         kernel = self.kernels.get(op)
         if kernel is None:
             return self._decompose(op, inputs, attrs)
+        arrays = [None if t is None else t.data for t in inputs]
+        allowed = op.allowed_dtypes
+        if allowed is not None and not _dtypes_ok(arrays, allowed, op.homogeneous):
+            diagnose(op, inputs, attrs, None)
         try:
-            res = kernel(*[None if t is None else t.data for t in inputs], **attrs)
+            res = kernel(*arrays, **attrs)
         except Exception as exc:  # the shape rule explains it, or it is our bug
             diagnose(op, inputs, attrs, exc)
         cls = type(inputs[0]) if inputs and inputs[0] is not None else Tensor
@@ -45,6 +49,18 @@ class NumpyEager(Interpreter):
     def assign(self, target, new):
         target.data = new.data
         target.version += 1
+
+
+def _dtypes_ok(arrays, allowed, homogeneous: bool) -> bool:
+    """numpy would silently promote mixed or unsupported dtypes; ONNX (and the IR) rejects them."""
+    first = arrays[0].dtype
+    if first not in allowed:
+        return False
+    if homogeneous:
+        for a in arrays[1:]:
+            if a.dtype != first:
+                return False
+    return True
 
 
 EAGER = NumpyEager(KERNELS)

@@ -82,6 +82,8 @@ CASES = [
     OpCase("ceil", ops.ceil, [rand(3, 4) * 3], np.ceil),
     OpCase("round_half_even", ops.round_, [np.array([0.5, 1.5, 2.5, -0.5, -1.5, 0.4], np.float32)],
            lambda x: np.array([round(float(v)) for v in x]), grad=False),
+    OpCase("round", ops.round_, [np.array([0.2, 1.3, -2.7, 3.9], np.float32)],
+           lambda x: np.array([round(float(v)) for v in x])),
     OpCase("min_variadic", ops.min_, [rand(3, 4), rand(4), rand(1, 4)],
            lambda *xs: np.minimum(np.minimum(xs[0], xs[1]), xs[2])),
     OpCase("max_variadic", ops.max_, [rand(3, 4), rand(4), rand(1, 4)],
