@@ -21,16 +21,16 @@ from .tensor import Tensor
 
 
 class TapeRecord:
-    """One recorded op call. Freed (inputs dropped) after a backward without retain_graph."""
+    """One recorded op call. A backward without retain_graph frees it: inputs and outputs are
+    dropped (inputs None marks it freed), so their arrays can go."""
 
-    __slots__ = ("op", "inputs", "attrs", "outputs", "freed")
+    __slots__ = ("op", "inputs", "attrs", "outputs")
 
     def __init__(self, op, inputs, attrs, outputs):
         self.op = op
         self.inputs = inputs
         self.attrs = attrs
         self.outputs = outputs
-        self.freed = False
 
     @property
     def name(self) -> str:
@@ -38,8 +38,8 @@ class TapeRecord:
 
 
 def record(op, inputs, attrs, out) -> None:
-    outs = out if isinstance(out, tuple) else (out,)
-    rec = TapeRecord(op, tuple(inputs), attrs, outs)
+    outs = out if out.__class__ is tuple else (out,)
+    rec = TapeRecord(op, inputs, attrs, outs)
     for t in outs:
         if t.dtype.kind == "f":  # integer and bool outputs carry no gradient
             t.requires_grad = True
@@ -59,7 +59,7 @@ def _toposort(roots: Sequence[Tensor], stop: set[int]) -> list[TapeRecord]:
         if id(rec) in seen:
             continue
         seen.add(id(rec))
-        if rec.freed:
+        if rec.inputs is None:
             raise GradientError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Saved intermediate values of the "
@@ -121,17 +121,12 @@ def backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor | None],
             _step(rec, grads)
     if not retain_graph:
         for rec in records:
-            rec.freed = True
-            rec.inputs = tuple(None if t is None else _Freed for t in rec.inputs)
+            rec.inputs = rec.outputs = None
     if accumulate:
         _write_grads(grads, inputs)
     if inputs is None:
         return []
     return [grads[id(t)][1] if id(t) in grads else None for t in inputs]
-
-
-class _Freed:  # placeholder left in a freed record; carries no data and no creator
-    creator = None
 
 
 def _step(rec: TapeRecord, grads: dict) -> None:

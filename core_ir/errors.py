@@ -23,6 +23,11 @@ class OpAttributeError(IRError, TypeError):
     """An unknown, missing or ill-typed op attribute."""
 
 
+class IndexOutOfRange(IRError, IndexError):
+    """An index *value* outside its dimension (a class label, a Gather index). Shape rules cannot
+    see values, so kernels raise this one themselves; the interpreter adds op and origin."""
+
+
 class GraphError(IRError, ValueError):
     """A malformed graph: a value used before it is defined, a cycle, a dangling output."""
 

@@ -161,7 +161,10 @@ def annotate(err: IRError, op: Op, inputs) -> IRError:
 
 def diagnose(op: Op, inputs, attrs: dict, exc: Exception | None):
     """A kernel raised (or the eager dtype check failed, exc None): the shape rule says why (the
-    user's error), or the kernel has a bug."""
+    user's error), or the kernel has a bug. A kernel that found bad *values* raises an IRError
+    itself (IndexOutOfRange): that is the user's error too."""
+    if isinstance(exc, IRError):
+        raise annotate(exc, op, inputs) from None
     try:
         op.infer(*inputs, **attrs)
     except IRError as err:

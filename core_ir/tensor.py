@@ -19,13 +19,19 @@ class Tensor:
                  "__weakref__")
 
     def __init__(self, data=None, value=None, requires_grad: bool = False):
+        # Only the slots every op reads are set here: this runs once per eager op, so the rest
+        # start unset and read as their defaults through __getattr__ (see _DEFAULTS).
         self.data = data
-        self.value = value
         self.requires_grad = requires_grad
-        self.creator = None
-        self.grad = None
-        self.retains_grad = False
-        self.version = 0  # bumped by in-place writes; saved tensors check it at backward
+        if value is not None:
+            self.value = value
+
+    def __getattr__(self, name):  # called only for slots never assigned
+        try:
+            return _DEFAULTS[name]
+        except KeyError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'") \
+                from None
 
     # -- type ---------------------------------------------------------------------------------
     @property
@@ -90,6 +96,12 @@ class Tensor:
         if self.data is not None:
             return f"Tensor({self.data!r})"
         return f"Tensor(traced {self.value.type_str()})"
+
+
+# value: the graph Value while tracing; creator: the tape record that made it; grad: the
+# accumulated gradient; retains_grad: keep .grad on a non-leaf; version: bumped by in-place
+# writes.
+_DEFAULTS = {"value": None, "creator": None, "grad": None, "retains_grad": False, "version": 0}
 
 
 def _lift(x, like: Tensor) -> Tensor:

@@ -22,10 +22,15 @@ class NumpyEager(Interpreter):
         kernel = self.kernels.get(op)
         if kernel is None:
             return self._decompose(op, inputs, attrs)
-        arrays = [None if t is None else t.data for t in inputs]
+        try:
+            arrays = [t.data for t in inputs]
+        except AttributeError:  # an absent optional input
+            arrays = [None if t is None else t.data for t in inputs]
         allowed = op.allowed_dtypes
-        if allowed is not None and not _dtypes_ok(arrays, allowed, op.homogeneous):
-            diagnose(op, inputs, attrs, None)
+        if allowed is not None:
+            first = arrays[0].dtype
+            if first not in allowed or (op.homogeneous and not _same_dtype(arrays, first)):
+                diagnose(op, inputs, attrs, None)
         try:
             res = kernel(*arrays, **attrs)
         except Exception as exc:  # the shape rule explains it, or it is our bug
@@ -51,15 +56,11 @@ class NumpyEager(Interpreter):
         target.version += 1
 
 
-def _dtypes_ok(arrays, allowed, homogeneous: bool) -> bool:
-    """numpy would silently promote mixed or unsupported dtypes; ONNX (and the IR) rejects them."""
-    first = arrays[0].dtype
-    if first not in allowed:
-        return False
-    if homogeneous:
-        for a in arrays[1:]:
-            if a.dtype != first:
-                return False
+def _same_dtype(arrays, first) -> bool:
+    """numpy would silently promote mixed dtypes; ONNX (and the IR) rejects them."""
+    for a in arrays:
+        if a.dtype != first:
+            return False
     return True
 
 

@@ -31,7 +31,22 @@ class Plan:
         self.num_nodes = len(graph.nodes)
 
     def __call__(self, inputs: Sequence, params: Sequence = ()):
-        return self._run(inputs, params)
+        try:
+            return self._run(inputs, params)
+        except Exception:
+            self._explain(inputs, params)
+            raise
+
+    def _explain(self, inputs: Sequence, params: Sequence) -> None:
+        """The generated code knows no node names: replay the graph eagerly, where a failing
+        node raises its op's own error with its origin (or the original error stands)."""
+        from core_ir import interpreters, no_grad
+        from core_ir.tensor import Tensor
+
+        from .eager import EAGER
+        with interpreters.interpreter(EAGER), no_grad():
+            interpreters.evaluate_graph(self.graph, [Tensor(x) for x in inputs],
+                                        [Tensor(p) for p in params])
 
 
 def _generate(graph: Graph, kernels: dict):

@@ -69,3 +69,15 @@ def test_nothing_is_corrupted_by_a_failed_call():
     y = ops.reduce_sum(x * x, keepdims=0)  # the tape still works afterwards
     ir.backward([y], [ops.ones_like(y)])
     np.testing.assert_array_equal(x.grad.data, 2 * before)
+
+
+def test_a_compiled_plan_reports_the_failing_node_with_its_origin():
+    from backends.numpy import Plan
+
+    def fn(x, y):
+        with ir.origin("block.proj"):
+            return ops.matmul(x, y)
+
+    graph = ir.trace(fn, [(np.float32, ("N", 3)), (np.float32, (3, 2))])[0]
+    with pytest.raises(ir.ShapeError, match=r"MatMul.*5x4.*3x2.*block\.proj"):
+        Plan(graph)([np.ones((5, 4), np.float32), np.ones((3, 2), np.float32)])
