@@ -59,7 +59,7 @@ class NumpyEager(Interpreter):
 def _same_dtype(arrays, first) -> bool:
     """numpy would silently promote mixed dtypes; ONNX (and the IR) rejects them."""
     for a in arrays:
-        if a.dtype != first:
+        if a is not None and a.dtype != first:
             return False
     return True
 

@@ -54,6 +54,35 @@ def _is_traced(x):
     return isinstance(x, np.ndarray) and x.dtype.kind == "f"
 
 
+SYMBOLIC_CASES = [c for c in CASES if c.symbolic and any(
+    _is_traced(x) and x.ndim >= 1 for x in c.inputs)]
+
+
+@pytest.mark.parametrize("case", SYMBOLIC_CASES, ids=ids(SYMBOLIC_CASES))
+def test_shape_rule_with_a_symbolic_leading_dim(case):
+    """The leading dim of the float inputs that share the first one's becomes 'N' (a batch):
+    every output dim the rule reports is either that symbol, unknown, or the kernel's size."""
+    eager = run_eager(case)
+    floats = [x for x in case.inputs if _is_traced(x)]
+    batch = floats[0].shape[0]
+    specs = [(x.dtype, ("N",) + x.shape[1:] if x.ndim and x.shape[0] == batch else x.shape)
+             for x in floats]
+
+    def fn(*traced):
+        it = iter(traced)
+        args = [next(it) if _is_traced(x) else (None if x is None else ir.constant(x))
+                for x in case.inputs]
+        return list(as_tuple(case.op(*args, **case.attrs)))
+
+    _, _, outs = ir.trace(fn, specs)
+    for traced, got in zip(outs, eager):
+        got_shape = np.shape(got.data)
+        assert len(traced.shape) == len(got_shape), f"rank {traced.shape} vs {got_shape}"
+        for d, n in zip(traced.shape, got_shape):
+            assert d is None or d == n or (d == "N" and n == batch) or isinstance(d, str), \
+                f"shape rule says {traced.shape}, kernel gives {got_shape}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_kernel_matches_reference(case):
     got = run_eager(case)
@@ -133,3 +162,42 @@ def test_second_derivatives(case):
     minus = [x - eps * vs[i] if i in vs else x for i, x in enumerate(inputs)]
     numeric = (float(h(plus, False)[1].data) - float(h(minus, False)[1].data)) / (2 * eps)
     assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+
+
+FLOAT_GRAD_CASES = [c for c in GRAD_CASES if c.float_inputs()]
+
+
+@pytest.mark.parametrize("case", FLOAT_GRAD_CASES, ids=ids(FLOAT_GRAD_CASES))
+def test_gradient_graph_on_the_plan_matches_the_eager_tape(case):
+    """The same VJP rules, emitted as gradient nodes while tracing and run by the compiled
+    plan, give the eager tape's gradients."""
+    from backends.numpy import Plan
+    from core_ir.autodiff import gradient_graph
+
+    rng = np.random.default_rng(3)
+    inputs = _f64(case)
+    wrt = case.float_inputs()
+    us = [rng.standard_normal(np.shape(o.data)) if o.dtype.kind == "f" else None
+          for o in run_eager(case, inputs)]
+
+    def loss(*floats):
+        it = iter(floats)
+        args = [next(it) if i in wrt else (None if x is None else ir.constant(x))
+                for i, x in enumerate(inputs)]
+        outs = as_tuple(case.op(*args, **case.attrs))
+        terms = [ir.ops.reduce_sum(o * ir.constant(u), keepdims=0)
+                 for o, u in zip(outs, us) if u is not None]
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return total
+
+    graph = ir.trace(loss, [(inputs[i].dtype, inputs[i].shape) for i in wrt])[0]
+    grad_graph = gradient_graph(graph, wrt=list(range(len(wrt))))
+    (_, *planned), _ = Plan(grad_graph)([inputs[i] for i in wrt])
+
+    tensors = [Tensor(inputs[i], requires_grad=True) for i in wrt]
+    eager = ir.grad([loss(*tensors)], tensors, allow_unused=True)
+    for p, e in zip(planned, eager):
+        want = np.zeros_like(p) if e is None else e.data
+        np.testing.assert_allclose(p, want, rtol=1e-9, atol=1e-12)
