@@ -30,6 +30,7 @@ class OpCase:
     rtol: float = 1e-5
     atol: float = 1e-6
     fd_eps: float = 1e-6  # central-difference step (float64)
+    symbolic: bool = True  # also trace with a symbolic leading dim (False: the rule needs it static)
 
     def float_inputs(self) -> list[int]:
         if self.wrt is not None:
