@@ -6,5 +6,15 @@ from .reduction import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .indexing import *  # noqa: F401,F403
+from .slicing import *  # noqa: F401,F403
+from .spatial import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
+from .optim import *  # noqa: F401,F403
 from .helpers import *  # noqa: F401,F403

@@ -58,8 +58,11 @@ def ints(*values, dtype=np.int64):
 
 
 def all_cases() -> list[OpCase]:
-    from . import activation, elementwise, indexing, linalg, reduction, shape
+    from . import (activation, attention, conv, elementwise, indexing, linalg, loss,
+                   normalization, optim, pool, random, recurrent, reduction, shape, slicing,
+                   spatial)
     cases = []
-    for module in (elementwise, reduction, linalg, shape, indexing, activation):
+    for module in (elementwise, reduction, linalg, shape, indexing, slicing, spatial, activation,
+                   conv, pool, normalization, random, recurrent, loss, attention, optim):
         cases.extend(module.CASES)
     return cases

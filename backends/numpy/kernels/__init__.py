@@ -3,7 +3,8 @@ as core_ir/ops)."""
 
 from __future__ import annotations
 
-from . import activation, elementwise, indexing, linalg, reduction, shape
+from . import (activation, attention, conv, elementwise, indexing, linalg, loss, normalization,
+               optim, pool, random, recurrent, reduction, shape, slicing, spatial)
 
 KERNELS = {
     **elementwise.KERNELS,
@@ -11,5 +12,15 @@ KERNELS = {
     **linalg.KERNELS,
     **shape.KERNELS,
     **indexing.KERNELS,
+    **slicing.KERNELS,
+    **spatial.KERNELS,
     **activation.KERNELS,
+    **conv.KERNELS,
+    **pool.KERNELS,
+    **normalization.KERNELS,
+    **random.KERNELS,
+    **recurrent.KERNELS,
+    **loss.KERNELS,
+    **attention.KERNELS,
+    **optim.KERNELS,
 }
