@@ -39,11 +39,12 @@ Evaluate = Callable[[Op, Sequence[Any], dict], Any]
 """evaluate(op, input arrays (None for an absent optional input), attrs) -> array or tuple."""
 
 # -- which ops may be folded ----------------------------------------------------------------------
-# An op may declare itself with a `pure` attribute (True/False). Otherwise these decide, keyed by
-# (domain, name) or by a name fragment, so that ops defined after this module (or in the private
-# domain) are covered without touching them. Err on the side of "impure": it only costs a fold.
-IMPURE_OPS: set[tuple[str, str]] = {(ONNX_DOMAIN, "Multinomial"), (ONNX_DOMAIN, "Bernoulli")}
+# An op may declare itself with a `pure` attribute (True/False). Otherwise a name fragment decides
+# (RandomNormal, RandomUniformLike, Bernoulli, Dropout, ... in any domain), or IMPURE_OPS for an
+# impure op whose name does not say so; both cover ops defined after this module without touching
+# them. Err on the side of "impure": it only costs a fold.
 IMPURE_NAME_PARTS: tuple[str, ...] = ("Random", "Dropout", "Bernoulli", "Multinomial")
+IMPURE_OPS: set[tuple[str, str]] = set()  # (domain, name)
 # Ops without inputs are not folded unless known to produce the same value every time: a source
 # op is more likely to draw random numbers or read state than an op with inputs.
 PURE_SOURCE_OPS: set[tuple[str, str]] = {(ONNX_DOMAIN, "Constant")}

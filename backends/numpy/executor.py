@@ -51,7 +51,8 @@ class Plan:
 
 def _generate(graph: Graph, kernels: dict):
     names: dict[Value, str] = {}
-    env: dict = {}
+    # named after this module so the RuntimeWarning filter for backends.numpy covers plan code
+    env: dict = {"__name__": "backends.numpy.plan"}
 
     def name(v: Value | None) -> str:
         return "None" if v is None else names[v]

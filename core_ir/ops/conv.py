@@ -21,7 +21,7 @@ from .. import dtypes
 from ..errors import ShapeError, fmt_shape
 from ..interpreters import TypeSpec
 from ..op import PRIVATE_DOMAIN, Attr, defop
-from ..shape_rules import check_dtype, same_dtypes
+from ..shape_rules import check_dtype, dtype_checked, same_dtypes
 from .conv_geometry import (AUTO_PADS, CHANNELS_LAST, DATA_FORMATS, Window, check_kernel_attr,
                             flat_pads, input_padding, join_layout, require_static, sliding_window,
                             split_layout, transpose_window)
@@ -165,7 +165,7 @@ def _conv_db(g, out, x, w, b=None, **attrs):
     return _sum_but_channels(g, attrs["data_format"])
 
 
-conv = defop("Conv", infer=_conv_infer, attrs=CONV_ATTRS, vjp=(_conv_dx, _conv_dw, _conv_db),
+conv = defop("Conv", infer=dtype_checked(_conv_infer, dtypes.FLOATS, homogeneous=True), attrs=CONV_ATTRS, vjp=(_conv_dx, _conv_dw, _conv_db),
              doc="Y = sum over taps and input channels of W * X windows (+ B)")
 
 
@@ -218,7 +218,8 @@ def _conv_transpose_db(g, out, x, w, b=None, **attrs):
     return _sum_but_channels(g, attrs["data_format"])
 
 
-conv_transpose = defop("ConvTranspose", infer=_conv_transpose_infer, attrs=CONV_TRANSPOSE_ATTRS,
+conv_transpose = defop("ConvTranspose",
+                       infer=dtype_checked(_conv_transpose_infer, dtypes.FLOATS, homogeneous=True), attrs=CONV_TRANSPOSE_ATTRS,
                        vjp=(_conv_transpose_dx, _conv_transpose_dw, _conv_transpose_db),
                        doc="the adjoint of Conv in X: every input cell spreads W over a window")
 
@@ -267,7 +268,8 @@ def _weight_grad_dg(h, out, x, g, **attrs):
     return conv(x, h, **_weight_grad_conv_attrs(attrs))
 
 
-conv_weight_grad = defop("ConvWeightGrad", domain=PRIVATE_DOMAIN, infer=_weight_grad_infer,
+conv_weight_grad = defop("ConvWeightGrad", domain=PRIVATE_DOMAIN,
+                         infer=dtype_checked(_weight_grad_infer, dtypes.FLOATS, homogeneous=True),
                          attrs=WEIGHT_GRAD_ATTRS, vjp=(_weight_grad_dx, _weight_grad_dg),
                          doc="dW of Conv(X, W) for the output gradient G, in kernel_format")
 

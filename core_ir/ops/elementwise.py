@@ -193,6 +193,10 @@ def _cast_vjp(g, out, x, to, saturate=1, round_mode="up"):
 cast = defop("Cast", infer=_cast_infer, vjp=_cast_vjp,
              attrs={"to": Attr("dtype"), "saturate": Attr("int", 1),
                     "round_mode": Attr("str", "up")})
+cast_like = defop(
+    "CastLike", infer=lambda x, like, **a: TypeSpec(like.dtype, x.shape),
+    attrs={"saturate": Attr("int", 1), "round_mode": Attr("str", "up")},
+    vjp=(lambda g, o, x, like, **a: cast(g, to=x.dtype) if x.dtype in F else None, None))
 identity = defop("Identity", infer=lambda x: TypeSpec(x.dtype, x.shape), vjp=lambda g, o, x: (g,))
 
 # -- predicates and logic (not differentiable) --------------------------------------------------
@@ -220,7 +224,7 @@ __all__ = [
     "add", "sub", "mul", "div", "neg", "abs_", "reciprocal", "pow", "mod", "exp", "log", "sqrt",
     "sin", "cos", "tanh", "erf", "sigmoid", "relu", "leaky_relu", "prelu", "elu", "selu", "celu",
     "softplus", "softsign", "hard_sigmoid", "hard_swish", "mish", "gelu", "sign", "floor", "ceil",
-    "round_", "min_", "max_", "clip", "where", "cast", "identity", "is_nan", "is_inf", "not_",
+    "round_", "min_", "max_", "clip", "where", "cast", "cast_like", "identity", "is_nan", "is_inf", "not_",
     "and_", "or_", "xor", "equal", "less", "less_or_equal", "greater", "greater_or_equal",
 ]
 

@@ -3,9 +3,9 @@ pads or auto_pad, dilations, ceil_mode, count_include_pad), GlobalAveragePool an
 (composites over ReduceMean/ReduceMax), and torch's adaptive pooling as private ops. All take
 `data_format` "NCHW" (default) or "NHWC" (channels last, Keras), for any number of spatial dims.
 
-MaxPool always has ONNX's two outputs, Y and Indices: the flat index of each maximum into X as
-stored (row-major over X's own dims; with storage_order=1 the spatial dims of each (n, c) plane
-count column-major, as ONNX defines it). Ties go to the first maximum, as in torch. Max padding
+MaxPool always has ONNX's two outputs, Y and Indices: the flat index of each maximum into X,
+row-major over X's own dims (so NHWC data gets NHWC indices); with storage_order=1 the spatial
+dims count column-major among themselves, as ONNX defines it for NCHW. Ties go to the first maximum, as in torch. Max padding
 is -inf, so a padded cell never wins.
 
 Gradients are private ops: MaxPoolGrad scatters g to the recorded indices; AveragePoolGrad and
@@ -19,9 +19,9 @@ from .. import dtypes
 from ..errors import ShapeError, fmt_shape
 from ..interpreters import TypeSpec
 from ..op import DECOMPOSE, PRIVATE_DOMAIN, Attr, defop
-from ..shape_rules import check_dtype, same_dtypes
-from .conv_geometry import (AUTO_PADS, CHANNELS_LAST, DATA_FORMATS, Window, join_layout,
-                            sliding_window, spatial_axes, split_layout)
+from ..shape_rules import check_dtype, dtype_checked, same_dtypes
+from .conv_geometry import (AUTO_PADS, DATA_FORMATS, Window, join_layout, sliding_window,
+                            spatial_axes, split_layout)
 
 MAX_POOL_TYPES = dtypes.FLOATS | {dtypes.int8, dtypes.uint8}
 _DATA_FORMAT = {"data_format": Attr("str", "NCHW", DATA_FORMATS)}
@@ -68,9 +68,6 @@ def _pool_infer(x, allowed, attrs: dict, num_outputs: int = 1):
 
 # -- MaxPool --------------------------------------------------------------------------------------
 def _max_pool_infer(x, **attrs):
-    if attrs["storage_order"] and attrs["data_format"] == CHANNELS_LAST:
-        raise ShapeError(f"storage_order=1 (column-major Indices) is defined for NCHW data only, "
-                         f"got data_format NHWC and input shape {fmt_shape(x.shape)}")
     return _pool_infer(x, MAX_POOL_TYPES, attrs, num_outputs=2)
 
 
@@ -89,8 +86,9 @@ def _max_pool_dx(g, out, x, **attrs):
     return (max_pool_grad(g[0], indices, x, overlapping=overlapping(win)),)
 
 
-max_pool = defop("MaxPool", infer=_max_pool_infer, attrs=MAX_POOL_ATTRS, vjp=_max_pool_dx,
-                 num_outputs=2, doc="Y = max over each window, Indices = where it was")
+max_pool = defop("MaxPool", infer=dtype_checked(_max_pool_infer, MAX_POOL_TYPES, False),
+                 attrs=MAX_POOL_ATTRS, vjp=_max_pool_dx, num_outputs=2,
+                 doc="Y = max over each window, Indices = where it was")
 
 
 def _max_pool_grad_infer(g, indices, x, overlapping=1):
@@ -109,7 +107,8 @@ def _max_pool_grad_dg(h, out, g, indices, x, overlapping=1):
     return gather(reshape(h, const_ints([-1])), indices, axis=0)
 
 
-max_pool_grad = defop("MaxPoolGrad", domain=PRIVATE_DOMAIN, infer=_max_pool_grad_infer,
+max_pool_grad = defop("MaxPoolGrad", domain=PRIVATE_DOMAIN,
+                      infer=dtype_checked(_max_pool_grad_infer, dtypes.FLOATS, False),
                       attrs={"overlapping": Attr("int", 1, (0, 1))},
                       vjp=(_max_pool_grad_dg, None, None),
                       doc="dX: g scattered (summed) to the flat indices into X")
@@ -124,8 +123,9 @@ def _average_pool_dx(g, out, x, **attrs):
     return (average_pool_grad(g, x, **attrs),)
 
 
-average_pool = defop("AveragePool", infer=_average_pool_infer, attrs=AVERAGE_POOL_ATTRS,
-                     vjp=_average_pool_dx, doc="Y = mean over each window")
+average_pool = defop("AveragePool", infer=dtype_checked(_average_pool_infer, dtypes.FLOATS, False),
+                     attrs=AVERAGE_POOL_ATTRS, vjp=_average_pool_dx,
+                     doc="Y = mean over each window")
 
 
 def _average_pool_grad_infer(g, x, **attrs):
@@ -139,7 +139,8 @@ def _average_pool_grad_infer(g, x, **attrs):
     return TypeSpec(x.dtype, x.shape)
 
 
-average_pool_grad = defop("AveragePoolGrad", domain=PRIVATE_DOMAIN, infer=_average_pool_grad_infer,
+average_pool_grad = defop("AveragePoolGrad", domain=PRIVATE_DOMAIN,
+                          infer=dtype_checked(_average_pool_grad_infer, dtypes.FLOATS, True),
                           attrs=AVERAGE_POOL_ATTRS,
                           vjp=(lambda h, out, g, x, **attrs: average_pool(h, **attrs), None),
                           doc="dX: the transpose of AveragePool applied to g")
@@ -154,7 +155,7 @@ def _global_infer(allowed):
                              f"spatial dims), got shape {fmt_shape(x.shape)}")
         n, c, spatial = split_layout(x.shape, data_format)
         return TypeSpec(x.dtype, join_layout(n, c, (1,) * len(spatial), data_format))
-    return rule
+    return dtype_checked(rule, allowed, homogeneous=False)
 
 
 def _spatial_axes_tensor(x, data_format: str):
@@ -198,7 +199,8 @@ def _adaptive_average_dx(g, out, x, output_size, data_format="NCHW"):
 
 adaptive_average_pool = defop(
     "AdaptiveAveragePool", domain=PRIVATE_DOMAIN, attrs=ADAPTIVE_ATTRS, vjp=_adaptive_average_dx,
-    infer=lambda x, **a: _adaptive_infer(x, name="AdaptiveAveragePool", **a),
+    infer=dtype_checked(lambda x, **a: _adaptive_infer(x, name="AdaptiveAveragePool", **a),
+                        dtypes.FLOATS, False),
     doc="torch adaptive_avg_pool: the mean over each of output_size bins per axis")
 
 
@@ -212,8 +214,9 @@ def _adaptive_max_dx(g, out, x, output_size, data_format="NCHW"):
 
 adaptive_max_pool = defop(
     "AdaptiveMaxPool", domain=PRIVATE_DOMAIN, attrs=ADAPTIVE_ATTRS, vjp=_adaptive_max_dx,
-    num_outputs=2, infer=lambda x, **a: _adaptive_infer(x, name="AdaptiveMaxPool", num_outputs=2,
-                                                        **a),
+    num_outputs=2, infer=dtype_checked(
+        lambda x, **a: _adaptive_infer(x, name="AdaptiveMaxPool", num_outputs=2, **a),
+        dtypes.FLOATS, False),
     doc="torch adaptive_max_pool: the max over each bin, and its flat index into X")
 
 
@@ -232,7 +235,8 @@ def _adaptive_average_grad_dg(h, out, g, x, data_format="NCHW"):
 
 
 adaptive_average_pool_grad = defop(
-    "AdaptiveAveragePoolGrad", domain=PRIVATE_DOMAIN, infer=_adaptive_average_grad_infer,
+    "AdaptiveAveragePoolGrad", domain=PRIVATE_DOMAIN,
+    infer=dtype_checked(_adaptive_average_grad_infer, dtypes.FLOATS, True),
     attrs=_DATA_FORMAT, vjp=(_adaptive_average_grad_dg, None),
     doc="dX: the transpose of AdaptiveAveragePool applied to g")
 

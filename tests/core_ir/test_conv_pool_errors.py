@@ -114,3 +114,11 @@ def test_nothing_is_recorded_by_a_failed_conv():
     with pytest.raises(ir.ShapeError):
         ops.conv(x, f32(8, 4, 3, 3))
     assert x.grad is None and x.creator is None
+
+
+def test_conv_rejects_mixed_and_integer_dtypes_eagerly():
+    with pytest.raises(ir.DTypeError, match="Conv: inputs must have the same dtype, got float64 "
+                                            "and float32"):
+        ops.conv(Tensor(np.ones((1, 3, 5, 5))), f32(4, 3, 3, 3))
+    with pytest.raises(ir.DTypeError, match="MaxPool: input has dtype int64"):
+        ops.max_pool(Tensor(np.ones((1, 3, 5, 5), np.int64)), kernel_shape=(2, 2))

@@ -64,7 +64,7 @@ def test_shape_rule_with_a_symbolic_leading_dim(case):
     every output dim the rule reports is either that symbol, unknown, or the kernel's size."""
     eager = run_eager(case)
     floats = [x for x in case.inputs if _is_traced(x)]
-    batch = floats[0].shape[0]
+    batch = next(x for x in floats if x.ndim >= 1).shape[0]
     specs = [(x.dtype, ("N",) + x.shape[1:] if x.ndim and x.shape[0] == batch else x.shape)
              for x in floats]
 

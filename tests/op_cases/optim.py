@@ -168,10 +168,8 @@ def update_case(name, op, attrs=None, step=3.0, lr=0.01, step_dtype=np.float32):
     grads = [rand(*s) for s in SHAPES]
     states = [x for lst in initial_states(op, attrs) for x in lst]
     inputs = [np.asarray(lr, np.float32), np.asarray(step, step_dtype), *params, *grads, *states]
-    # symbolic=False: that harness takes the batch from the first float input, here the 0-D lr
-    # (tests/backends/test_optim_reference.py traces updates with symbolic dims instead)
     return OpCase(name, op, inputs, op_reference(op, attrs), attrs=attrs, grad=False,
-                  rtol=1e-5, atol=1e-6, symbolic=False)
+                  rtol=1e-5, atol=1e-6)
 
 
 TORCH, KERAS = {"formula": "torch"}, {"formula": "keras"}

@@ -55,12 +55,14 @@ def max_pool_ref(x, *, kernel, strides, pads, dilations=None, ceil_mode=0, stora
     for cell, value in ys.items():
         y[(slice(None), slice(None), *cell)] = value
         pos = [idx[cell][..., i] for i in range(len(spatial))]
-        if nhwc:
+        if storage_order:  # ONNX: the spatial dims count column-major among themselves
+            within = np.ravel_multi_index(pos[::-1], spatial[::-1])
+            flat[(slice(None), slice(None), *cell)] = (
+                (nn * math.prod(spatial) + within) * c + cc if nhwc
+                else (nn * c + cc) * math.prod(spatial) + within)
+        elif nhwc:
             flat[(slice(None), slice(None), *cell)] = np.ravel_multi_index(
                 (nn, *pos, cc), x.shape)
-        elif storage_order:  # ONNX: column-major within each (n, c) plane
-            within = np.ravel_multi_index(pos[::-1], spatial[::-1])
-            flat[(slice(None), slice(None), *cell)] = (nn * c + cc) * math.prod(spatial) + within
         else:
             flat[(slice(None), slice(None), *cell)] = np.ravel_multi_index((nn, cc, *pos), x.shape)
     return (np.moveaxis(y, 1, -1) if nhwc else y), (np.moveaxis(flat, 1, -1) if nhwc else flat)
@@ -204,6 +206,8 @@ MAX_POOL_CASES = [
          ref_kw={"pads": ((1, 1), (0, 1))}),
     _max("max_pool2d_storage_order_column_major", (2, 3, 5, 6),
          {"kernel_shape": (2, 2), "strides": (1, 2), "storage_order": 1}),
+    _max("max_pool2d_nhwc_storage_order_column_major", (2, 5, 6, 3),
+         {"kernel_shape": (2, 3), "strides": (2, 1), "storage_order": 1, "data_format": "NHWC"}),
     OpCase("max_pool2d_uint8", ops.max_pool,
            [np.random.default_rng(3).integers(0, 255, (2, 3, 5, 5)).astype(np.uint8)],
            partial(max_pool_ref, kernel=(2, 2), strides=(1, 1), pads=pairs(1, 0, 0, 1)),

@@ -122,6 +122,7 @@ KERNELS = {
     ops.clip: _clip,
     ops.where: np.where,
     ops.cast: lambda x, to, saturate, round_mode: x.astype(to),
+    ops.cast_like: lambda x, like, saturate, round_mode: x.astype(like.dtype),
     ops.identity: lambda x: x,
     ops.is_nan: np.isnan,
     ops.is_inf: _is_inf,

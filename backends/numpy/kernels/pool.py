@@ -49,15 +49,19 @@ def _lowest(dtype: np.dtype):
 
 
 def element_strides(shape: tuple, data_format: str, storage_order: int = 0) -> tuple:
-    """Strides (in elements) of a row-major array of `shape`, in channels-first axis order;
-    storage_order=1 counts each plane's spatial dims column-major (ONNX MaxPool Indices)."""
-    strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
-    if data_format == "NHWC":
-        strides = [strides[0], strides[-1], *strides[1:-1]]
+    """Strides (in elements) of a row-major array of `shape`, in channels-first axis order
+    (batch, channels, spatial); storage_order=1 counts the spatial dims column-major among
+    themselves (ONNX MaxPool Indices)."""
+    rank = len(shape)
+    strides = [math.prod(shape[i + 1:]) for i in range(rank)]
+    channel, spatial = (rank - 1, range(1, rank - 1)) if data_format == "NHWC" \
+        else (1, range(2, rank))
+    spatial = list(spatial)
     if storage_order:
-        spatial = shape[2:]
-        strides[2:] = [math.prod(spatial[:i]) for i in range(len(spatial))]
-    return tuple(strides)
+        unit = strides[spatial[-1]]
+        for j, a in enumerate(spatial):
+            strides[a] = unit * math.prod(shape[b] for b in spatial[:j])
+    return (strides[0], strides[channel], *(strides[a] for a in spatial))
 
 
 def _grid(values: np.ndarray, axis: int, rank: int) -> np.ndarray:
