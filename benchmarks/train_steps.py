@@ -89,7 +89,7 @@ def compiled_step(spec):
     x, y = data(spec)
     graph, captured, _ = ir.trace(lambda xs, ys: spec["loss"](params, xs, ys),
                                   [(F32, ("N", *spec["x"])), (np.int64, ("N",))], ["x", "y"])
-    plan = engine.Plan(gradient_graph(graph))
+    plan = engine.Plan(engine.optimize(gradient_graph(graph)))
 
     def step():
         (loss, *grads), _ = plan([x, y], [p.data for p in captured])

@@ -50,7 +50,7 @@ def train_compiled(params, steps=300, lr=0.1):
     graph, captured, _ = ir.trace(lambda x, t: loss_fn(params, x, t),
                                   [(F32, ("N", 4)), (F32, ("N", 1))], ["x", "t"])
     print(graph, "\n")
-    step = engine.Plan(gradient_graph(graph))
+    step = engine.Plan(engine.optimize(gradient_graph(graph)))
     for _ in range(steps):
         (loss, *grads), _ = step([X, Y], [p.data for p in captured])
         for p, g in zip(captured, grads):

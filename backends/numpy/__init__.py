@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 
-from core_ir import interpreters
+from core_ir import interpreters, passes
 
 from .eager import EAGER, NumpyEager
 from .executor import CompiledFunction, Plan
@@ -18,11 +18,22 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"backends\.nu
 interpreters.set_default_interpreter(EAGER)
 
 
+def evaluate(op, arrays, attrs):
+    """Run one op's kernel on arrays: what core_ir.passes needs to fold constants."""
+    return KERNELS[op](*arrays, **attrs)
+
+
+def optimize(graph):
+    """The graph passes with this backend as the constant evaluator."""
+    return passes.simplify(graph, evaluate)
+
+
 def jit(fn, input_specs, names=None):
-    """Trace fn over inputs of the given (dtype, shape) specs and compile it: the result takes
-    and returns arrays."""
+    """Trace fn over inputs of the given (dtype, shape) specs, simplify and compile it: the
+    result takes and returns arrays."""
     graph, captured, _ = interpreters.trace(fn, input_specs, names)
-    return CompiledFunction(graph, captured)
+    return CompiledFunction(optimize(graph), captured)
 
 
-__all__ = ["EAGER", "NumpyEager", "Plan", "CompiledFunction", "KERNELS", "jit"]
+__all__ = ["EAGER", "NumpyEager", "Plan", "CompiledFunction", "KERNELS", "evaluate", "optimize",
+           "jit"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import core_ir as ir
-from backends.numpy import KERNELS, Plan
+from backends.numpy import KERNELS, Plan, evaluate
 from core_ir import ops, passes
 from core_ir.errors import KernelBug
 from core_ir.graph import Graph, Node, Value
@@ -19,11 +19,6 @@ from core_ir.tensor import Tensor
 
 F32 = np.float32
 RNG = np.random.default_rng(0)
-
-
-def evaluate(op, arrays, attrs):
-    """The evaluator backends/numpy will provide (the lead wires it there)."""
-    return KERNELS[op](*arrays, **attrs)
 
 
 def text(s: str) -> str:
