@@ -169,7 +169,7 @@ def ours_eager_step():
     def step():
         ir.backward([ours_mlp_loss(params, xt, yt)], [seed])
         for p in params:
-            p.data -= LR * p.grad.data
+            p.array -= LR * p.grad.array
             p.grad = None
 
     return step
@@ -189,7 +189,7 @@ def ours_compiled_step(simplified: bool):
         grad_graph = passes.simplify(
             grad_graph, lambda op, arrs, attrs: engine.KERNELS[op](*arrs, **attrs))
     plan = engine.Plan(grad_graph)
-    datas = [p.data for p in captured]
+    datas = [p.array for p in captured]
 
     def step():
         (_, *grads), _ = plan([x, y], datas)

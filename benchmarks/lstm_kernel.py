@@ -72,9 +72,9 @@ def compiled_step(rng):
     plan = engine.Plan(gradient_graph(graph))
 
     def step():
-        (loss, *grads), _ = plan([x, y], [p.data for p in captured])
+        (loss, *grads), _ = plan([x, y], [p.array for p in captured])
         for p, g in zip(captured, grads):
-            p.data -= LR * g
+            p.array -= LR * g
         return loss
 
     return step
@@ -87,7 +87,7 @@ def eager_step(rng):
     def step():
         loss = loss_fn(params, x, y)
         for p, g in zip(params, ir.grad([loss], params)):
-            p.data -= LR * g.data
+            p.array -= LR * g.array
         return loss
 
     return step

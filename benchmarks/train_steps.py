@@ -42,7 +42,7 @@ def cross_entropy(logits, labels):
     if hasattr(ops, "softmax_cross_entropy_loss"):
         out = ops.softmax_cross_entropy_loss(logits, labels)
         return out[0] if isinstance(out, tuple) else out
-    onehot = ir.constant(np.eye(logits.shape[-1], dtype=F32)[labels.data])
+    onehot = ir.constant(np.eye(logits.shape[-1], dtype=F32)[labels.array])
     return -ops.reduce_mean(ops.reduce_sum(onehot * ops.log_softmax(logits), keepdims=0),
                             keepdims=0)
 
@@ -92,9 +92,9 @@ def compiled_step(spec):
     plan = engine.Plan(engine.optimize(gradient_graph(graph)))
 
     def step():
-        (loss, *grads), _ = plan([x, y], [p.data for p in captured])
+        (loss, *grads), _ = plan([x, y], [p.array for p in captured])
         for p, g in zip(captured, grads):
-            p.data -= LR * g
+            p.array -= LR * g
 
     return step, len(plan.graph.nodes)
 
@@ -107,7 +107,7 @@ def eager_step(spec):
     def step():
         loss = spec["loss"](params, xt, yt)
         for p, g in zip(params, ir.grad([loss], params)):
-            p.data -= LR * g.data
+            p.array -= LR * g.array
 
     return step
 

@@ -41,7 +41,7 @@ def record(op, inputs, attrs, out) -> None:
     outs = out if out.__class__ is tuple else (out,)
     rec = TapeRecord(op, inputs, attrs, outs)
     for t in outs:
-        d = t.data  # (not t.dtype: this runs once per recorded op, a property costs)
+        d = t.array  # (not t.dtype: this runs once per recorded op, a property costs)
         if (d.dtype if d is not None else t.value.dtype).kind == "f":  # ints carry no gradient
             t.requires_grad = True
             t.creator = rec

@@ -192,12 +192,12 @@ class TracingInterpreter(Interpreter):
         v = t.value
         if v is not None and v in self.own:
             return v
-        if t.data is None:
+        if t.array is None:
             raise IRError(f"a traced tensor {v!r} from another trace was used here")
         hit = self.captured.get(id(t))
         if hit is None:
             name = f"p{len(self.captured)}"
-            hit = (t, self.graph.add_param(t.data.dtype, t.data.shape, name))
+            hit = (t, self.graph.add_param(t.array.dtype, t.array.shape, name))
             self.captured[id(t)] = hit
             self.own.add(hit[1])
         return hit[1]

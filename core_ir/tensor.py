@@ -1,6 +1,7 @@
 """Tensor: what every op takes and returns, in any interpreter.
 
-Eagerly it holds an array in `data`; while tracing it holds a graph `Value` in `value`. Autograd
+Eagerly it holds an array in `array` (not `data`: torch_like keeps that name for torch's
+`.data`); while tracing it holds a graph `Value` in `value`. Autograd
 state lives here too: `requires_grad`, `creator` (the tape record that made it, None for a leaf)
 and `grad`. Frontends subclass it with `__slots__ = ()`, so an op applied to a torch_like Tensor
 returns a torch_like Tensor and a tensor's class can be switched without copying.
@@ -15,13 +16,13 @@ from typing import Any
 
 
 class Tensor:
-    __slots__ = ("data", "value", "requires_grad", "creator", "grad", "retains_grad", "version",
+    __slots__ = ("array", "value", "requires_grad", "creator", "grad", "retains_grad", "version",
                  "__weakref__")
 
-    def __init__(self, data=None, value=None, requires_grad: bool = False):
+    def __init__(self, array=None, value=None, requires_grad: bool = False):
         # Only the slots every op reads are set here: this runs once per eager op, so the rest
         # start unset and read as their defaults through __getattr__ (see _DEFAULTS).
-        self.data = data
+        self.array = array
         self.requires_grad = requires_grad
         if value is not None:
             self.value = value
@@ -36,12 +37,12 @@ class Tensor:
     # -- type ---------------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
-        d = self.data
+        d = self.array
         return d.shape if d is not None else self.value.shape
 
     @property
     def dtype(self):
-        d = self.data
+        d = self.array
         return d.dtype if d is not None else self.value.dtype
 
     @property
@@ -51,12 +52,12 @@ class Tensor:
     @property
     def known(self) -> Any:
         """The statically known content: the data itself eagerly, or what tracing knows."""
-        d = self.data
+        d = self.array
         return d if d is not None else self.value.known
 
     @property
     def is_symbolic(self) -> bool:
-        return self.data is None
+        return self.array is None
 
     # -- math for VJP rules (ONNX semantics) -----------------------------------------------------
     def __add__(self, other):
@@ -93,8 +94,8 @@ class Tensor:
         return ops.matmul(self, other)
 
     def __repr__(self) -> str:
-        if self.data is not None:
-            return f"Tensor({self.data!r})"
+        if self.array is not None:
+            return f"Tensor({self.array!r})"
         return f"Tensor(traced {self.value.type_str()})"
 
 

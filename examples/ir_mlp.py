@@ -42,8 +42,8 @@ def train_eager(params, steps=300, lr=0.1):
     for _ in range(steps):
         loss = loss_fn(params, Tensor(X), Tensor(Y))
         for p, g in zip(params, ir.grad([loss], params)):
-            p.data = p.data - lr * g.data
-    return float(loss.data)
+            p.array = p.array - lr * g.array
+    return float(loss.array)
 
 
 def train_compiled(params, steps=300, lr=0.1):
@@ -52,15 +52,15 @@ def train_compiled(params, steps=300, lr=0.1):
     print(graph, "\n")
     step = engine.Plan(engine.optimize(gradient_graph(graph)))
     for _ in range(steps):
-        (loss, *grads), _ = step([X, Y], [p.data for p in captured])
+        (loss, *grads), _ = step([X, Y], [p.array for p in captured])
         for p, g in zip(captured, grads):
-            p.data = p.data - lr * g
+            p.array = p.array - lr * g
     return float(loss)
 
 
 if __name__ == "__main__":
     start = init_params()
-    snapshot = [p.data.copy() for p in start]
+    snapshot = [p.array.copy() for p in start]
     t0 = time.perf_counter()
     eager_loss = train_eager(start)
     t1 = time.perf_counter()

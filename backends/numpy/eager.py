@@ -23,9 +23,9 @@ class NumpyEager(Interpreter):
         if kernel is None:
             return self._decompose(op, inputs, attrs)
         try:
-            arrays = [t.data for t in inputs]
+            arrays = [t.array for t in inputs]
         except AttributeError:  # an absent optional input
-            arrays = [None if t is None else t.data for t in inputs]
+            arrays = [None if t is None else t.array for t in inputs]
         allowed = op.allowed_dtypes
         if allowed is not None:
             first = arrays[0].dtype
@@ -52,7 +52,7 @@ class NumpyEager(Interpreter):
         return cls(array)
 
     def assign(self, target, new):
-        target.data = new.data
+        target.array = new.array
         target.version += 1
 
 

@@ -118,8 +118,8 @@ class CompiledFunction:
         self._update_targets = [by_value[p] for p, _ in graph.updates]
 
     def __call__(self, *inputs):
-        outputs, updates = self.plan(inputs, [t.data for t in self.captured])
+        outputs, updates = self.plan(inputs, [t.array for t in self.captured])
         for target, new in zip(self._update_targets, updates):
-            target.data = new
+            target.array = new
             target.version += 1
         return outputs

@@ -34,10 +34,10 @@ def _run_both(our_fn, torch_fn, arrays: list, seed: int):
     theirs.backward(torch.tensor(g))
     ours_in = [Tensor(a, requires_grad=True) for a in arrays]
     ours = our_fn(*ours_in)
-    _close(ours.data, theirs, "output")
+    _close(ours.array, theirs, "output")
     grads = ir.grad([ours], ours_in, [Tensor(g)])
     for i, (mine, t) in enumerate(zip(grads, theirs_in)):
-        _close(mine.data, t.grad, f"gradient of input {i}")
+        _close(mine.array, t.grad, f"gradient of input {i}")
 
 
 def _arrays(seed: int, *shapes):
@@ -88,7 +88,7 @@ def test_conv2d_channels_last_hwio_matches_torch_on_permuted_data():
     theirs = F.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), stride=2, padding=1)
     ours = ops.conv(Tensor(x.transpose(0, 2, 3, 1)), Tensor(w.transpose(2, 3, 1, 0)), Tensor(b),
                     strides=(2, 2), pads=(1, 1, 1, 1), data_format="NHWC", kernel_format="HWIO")
-    _close(ours.data.transpose(0, 3, 1, 2), theirs, "NHWC output")
+    _close(ours.array.transpose(0, 3, 1, 2), theirs, "NHWC output")
 
 
 CONV_TRANSPOSE2D = [  # (in_ch, out_ch, kernel, stride, padding, output_padding, dilation, groups)
@@ -135,7 +135,7 @@ def test_max_pool2d(cfg):
     _, theirs = F.max_pool2d(torch.tensor(x), k, s, p, d, ceil_mode=ceil, return_indices=True)
     _, ours = ops.max_pool(Tensor(x), **attrs)
     # ONNX Indices count over the whole tensor, torch's within each (n, c) plane
-    np.testing.assert_array_equal(ours.data % (11 * 10), theirs.numpy())
+    np.testing.assert_array_equal(ours.array % (11 * 10), theirs.numpy())
 
 
 @pytest.mark.parametrize("cfg", [(2, 2, 0, False), (3, 2, 1, False), (3, 2, 1, True),
@@ -169,7 +169,7 @@ def test_adaptive_max_pool2d(size):
               lambda x_: F.adaptive_max_pool2d(x_, size), [x], 14)
     _, theirs = F.adaptive_max_pool2d(torch.tensor(x), size, return_indices=True)
     _, ours = ops.adaptive_max_pool(Tensor(x), output_size=size)
-    np.testing.assert_array_equal(ours.data % (11 * 10), theirs.numpy())
+    np.testing.assert_array_equal(ours.array % (11 * 10), theirs.numpy())
 
 
 def test_max_pool_ties_go_to_the_first_maximum_like_torch():

@@ -30,7 +30,7 @@ def ours_with_grads(fn, arrays, wrt):
     out = fn(*tensors)
     u = _rng(9).standard_normal(out.shape)
     grads = ir.grad([out], [tensors[i] for i in wrt], [Tensor(u)])
-    return out.data, [g.data for g in grads], u
+    return out.array, [g.array for g in grads], u
 
 
 def torch_with_grads(fn, arrays, wrt, u):
@@ -144,11 +144,11 @@ def test_bce_with_logits_stays_finite_for_huge_logits():
     x = Tensor(np.array([-1e4, -50.0, 0.0, 50.0, 1e4]), requires_grad=True)
     z = Tensor(np.array([1.0, 0.0, 0.5, 1.0, 0.0]))
     loss = ops.binary_cross_entropy_with_logits(x, z, reduction="none")
-    want = F.binary_cross_entropy_with_logits(torch.tensor(x.data), torch.tensor(z.data),
+    want = F.binary_cross_entropy_with_logits(torch.tensor(x.array), torch.tensor(z.array),
                                               reduction="none")
-    np.testing.assert_allclose(loss.data, want.numpy(), rtol=RTOL)
+    np.testing.assert_allclose(loss.array, want.numpy(), rtol=RTOL)
     (g,) = ir.grad([ops.reduce_sum(loss, keepdims=0)], [x])
-    assert np.all(np.isfinite(g.data))
+    assert np.all(np.isfinite(g.array))
 
 
 # -- attention ------------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_decomposition_matches_the_fused_kernel(case):
     decomposed = decomposed if isinstance(decomposed, tuple) else (decomposed,)
     assert len(fused) == len(decomposed)
     for a, b in zip(fused, decomposed):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-5, atol=1e-6)
 
 
 # -- bad input ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def randn(*shape):
 
 
 def close(ours, theirs, rtol=RTOL, atol=ATOL):
-    data = ours.data if isinstance(ours, Tensor) else ours
+    data = ours.array if isinstance(ours, Tensor) else ours
     np.testing.assert_allclose(data, theirs.detach().numpy(), rtol=rtol, atol=atol)
 
 
@@ -71,7 +71,7 @@ def test_batchnorm_running_stats_follow_torch_over_steps(torch, shape, momentum)
             Tensor(x), Tensor(weight), Tensor(bias), Tensor(mean), Tensor(var), training_mode=1,
             **attrs)
         close(y, bn(torch.tensor(x)))
-        mean, var = mean_t.data, var_t.data
+        mean, var = mean_t.array, var_t.array
         close(mean, bn.running_mean)
         close(var, bn.running_var)  # the unbiased n/(n-1) estimate, as torch stores it
     bn.eval()
@@ -118,9 +118,9 @@ def test_batchnorm_gradients_through_a_compiled_graph_with_a_symbolic_batch(torc
     plan = Plan(grad_graph)
     for n in (5, 2):
         x, seed = randn(n, c, 4), randn(n, c, 4)
-        (_, gx, gw, gb), _ = plan([x, seed], [t.data for t in captured])
+        (_, gx, gw, gb), _ = plan([x, seed], [t.array for t in captured])
         _, (tx, tw, tb) = torch_grads(torch, lambda x_, w_, b_: torch.nn.functional.batch_norm(
-            x_, None, None, w_, b_, training=True, eps=1e-5), [x, w.data, b.data], seed)
+            x_, None, None, w_, b_, training=True, eps=1e-5), [x, w.array, b.array], seed)
         for ours, want in zip((gx, gw, gb), (tx, tw, tb)):
             close(ours, want, atol=1e-4)
 
@@ -172,7 +172,7 @@ def test_float16_layernorm_computes_its_statistics_in_float32(torch):
     y, mean, _ = ops.layer_normalization(Tensor(x), Tensor(np.ones(16, np.float16)))
     assert y.dtype == np.float16 and mean.dtype == np.float32
     want = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float32), (16,))
-    close(y.data.astype(np.float32), want, rtol=1e-2, atol=5e-3)
+    close(y.array.astype(np.float32), want, rtol=1e-2, atol=5e-3)
 
 
 # -- bad input ------------------------------------------------------------------------------------

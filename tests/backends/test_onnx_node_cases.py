@@ -173,7 +173,7 @@ def evaluate_numpy(op: Op, arrays: list[np.ndarray | None], attrs: dict) -> tupl
     (made current, since the reader calls it while tracing)."""
     with interpreters.interpreter(EAGER):
         out = op(*[None if a is None else Tensor(a) for a in arrays], **attrs)
-    return tuple(t.data for t in (out if isinstance(out, tuple) else (out,)))
+    return tuple(t.array for t in (out if isinstance(out, tuple) else (out,)))
 
 
 def run_case(case: NodeCase) -> None:

@@ -55,7 +55,7 @@ def run_ours(op, attrs, params, grads_per_step, states, lrs=LRS):
         flat = [x for lst in states for x in lst]
         outs = op(Tensor(np.asarray(lr, dtype)), Tensor(np.asarray(t, dtype)),
                   *map(Tensor, params), *map(Tensor, grads), *map(Tensor, flat), **attrs)
-        outs = [o.data for o in outs]
+        outs = [o.array for o in outs]
         params, states = outs[:n], [outs[(k + 1) * n:(k + 2) * n] for k in range(len(states))]
     return params, states
 

@@ -36,20 +36,20 @@ def fixed_stream():
 # -- the backend generator ------------------------------------------------------------------------
 def test_manual_seed_makes_unseeded_ops_repeat():
     rng.manual_seed(123)
-    a = ops.random_uniform(shape=(5, 4)).data
-    b = ops.random_normal(shape=(3,)).data
+    a = ops.random_uniform(shape=(5, 4)).array
+    b = ops.random_normal(shape=(3,)).array
     rng.manual_seed(123)
-    np.testing.assert_array_equal(ops.random_uniform(shape=(5, 4)).data, a)
-    np.testing.assert_array_equal(ops.random_normal(shape=(3,)).data, b)
-    assert not np.array_equal(ops.random_uniform(shape=(5, 4)).data, a)  # the stream moved on
+    np.testing.assert_array_equal(ops.random_uniform(shape=(5, 4)).array, a)
+    np.testing.assert_array_equal(ops.random_normal(shape=(3,)).array, b)
+    assert not np.array_equal(ops.random_uniform(shape=(5, 4)).array, a)  # the stream moved on
 
 
 def test_get_and_set_state_restore_the_stream():
     rng.manual_seed(0)
     state = rng.get_state()
-    a = ops.random_normal(shape=(6,)).data
+    a = ops.random_normal(shape=(6,)).array
     rng.set_state(state)
-    np.testing.assert_array_equal(ops.random_normal(shape=(6,)).data, a)
+    np.testing.assert_array_equal(ops.random_normal(shape=(6,)).array, a)
 
 
 def test_a_compiled_plan_draws_fresh_numbers_every_run_reproducibly():
@@ -66,20 +66,20 @@ def test_a_compiled_plan_draws_fresh_numbers_every_run_reproducibly():
 
 def test_seeded_ops_repeat_on_every_call_and_leave_the_generator_alone():
     rng.manual_seed(5)
-    expected_next = ops.random_uniform(shape=(4,)).data
+    expected_next = ops.random_uniform(shape=(4,)).array
     rng.manual_seed(5)
     graph, _, _ = ir.trace(lambda: ops.random_normal(shape=(3, 3), seed=2.0), [])
     plan = Plan(graph)
-    runs = [plan([])[0][0] for _ in range(3)] + [ops.random_normal(shape=(3, 3), seed=2.0).data]
+    runs = [plan([])[0][0] for _ in range(3)] + [ops.random_normal(shape=(3, 3), seed=2.0).array]
     for r in runs[1:]:
         np.testing.assert_array_equal(r, runs[0])
-    np.testing.assert_array_equal(ops.random_uniform(shape=(4,)).data, expected_next)
+    np.testing.assert_array_equal(ops.random_uniform(shape=(4,)).array, expected_next)
 
 
 # -- distributions, shapes and dtypes -------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 def test_random_uniform_statistics(dtype):
-    x = ops.random_uniform(shape=(N,), low=-1.0, high=3.0, dtype=dtype).data
+    x = ops.random_uniform(shape=(N,), low=-1.0, high=3.0, dtype=dtype).array
     assert x.dtype == dtype and x.shape == (N,)
     assert x.min() >= -1.0 and x.max() <= 3.0
     assert abs(float(x.astype(np.float64).mean()) - 1.0) < 2 * STAT_TOL
@@ -88,7 +88,7 @@ def test_random_uniform_statistics(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_random_normal_statistics(dtype):
-    x = ops.random_normal(shape=(400, 500), mean=2.0, scale=0.5, dtype=dtype).data
+    x = ops.random_normal(shape=(400, 500), mean=2.0, scale=0.5, dtype=dtype).array
     assert x.dtype == dtype and x.shape == (400, 500)
     assert abs(float(x.mean()) - 2.0) < STAT_TOL
     assert abs(float(x.std()) - 0.5) < STAT_TOL
@@ -96,8 +96,8 @@ def test_random_normal_statistics(dtype):
 
 def test_like_forms_take_the_shape_and_by_default_the_dtype():
     like = Tensor(np.zeros((300, 700), np.float64))
-    u = ops.random_uniform_like(like, low=2.0, high=4.0).data
-    n = ops.random_normal_like(like, mean=-1.0, scale=3.0).data
+    u = ops.random_uniform_like(like, low=2.0, high=4.0).array
+    n = ops.random_normal_like(like, mean=-1.0, scale=3.0).array
     assert u.shape == n.shape == (300, 700) and u.dtype == n.dtype == np.float64
     assert abs(u.mean() - 3.0) < STAT_TOL and abs(n.mean() + 1.0) < 3 * STAT_TOL
     assert abs(n.std() - 3.0) < 3 * STAT_TOL
@@ -122,7 +122,7 @@ def test_random_ops_trace_to_their_shape_and_dtype():
 def test_bernoulli_statistics_and_dtype(dtype):
     p = np.repeat(np.array([0.0, 0.2, 0.7, 1.0], np.float32), N // 4)
     attrs = {} if dtype is None else {"dtype": dtype}
-    y = ops.bernoulli(Tensor(p), **attrs).data
+    y = ops.bernoulli(Tensor(p), **attrs).array
     assert y.dtype == (np.float32 if dtype is None else dtype)
     means = y.astype(np.float64).reshape(4, -1).mean(axis=1)
     np.testing.assert_allclose(means, [0.0, 0.2, 0.7, 1.0], atol=STAT_TOL)
@@ -131,7 +131,7 @@ def test_bernoulli_statistics_and_dtype(dtype):
 def test_bernoulli_clips_probabilities_outside_the_unit_interval():
     p = np.array([-0.5, 1.5, np.nan] * 100, np.float32)
     for attrs in ({}, {"seed": 3.0}):
-        y = ops.bernoulli(Tensor(p), **attrs).data.reshape(100, 3)
+        y = ops.bernoulli(Tensor(p), **attrs).array.reshape(100, 3)
         assert (y[:, 0] == 0).all() and (y[:, 1] == 1).all() and (y[:, 2] == 0).all()
 
 
@@ -140,24 +140,24 @@ def test_dropout_keeps_one_minus_ratio_and_scales_the_kept_units():
     x = np.full((500, 400), 3.0, np.float32)
     y, mask = ops.dropout(Tensor(x), scalar(0.25), TRAIN)
     assert mask.dtype == np.bool_ and y.dtype == np.float32
-    assert abs(float(mask.data.mean()) - 0.75) < STAT_TOL
-    np.testing.assert_allclose(y.data[mask.data], 4.0)  # 3 / (1 - 0.25)
-    assert (y.data[~mask.data] == 0).all()
+    assert abs(float(mask.array.mean()) - 0.75) < STAT_TOL
+    np.testing.assert_allclose(y.array[mask.array], 4.0)  # 3 / (1 - 0.25)
+    assert (y.array[~mask.array] == 0).all()
 
 
 def test_dropout_is_the_identity_when_not_training():
     x = np.arange(12, dtype=np.float32).reshape(3, 4)
     for args in ([], [scalar(0.5)], [scalar(0.5), scalar(False, bool)]):
         y, mask = ops.dropout(Tensor(x), *args)
-        np.testing.assert_array_equal(y.data, x)
-        assert mask.data.all()
+        np.testing.assert_array_equal(y.array, x)
+        assert mask.array.all()
 
 
 def test_dropout_without_a_seed_draws_a_new_mask_per_call_and_with_one_the_same():
     x = Tensor(np.ones((50, 50), np.float32))
-    a, b = (ops.dropout(x, scalar(0.5), TRAIN)[1].data for _ in range(2))
+    a, b = (ops.dropout(x, scalar(0.5), TRAIN)[1].array for _ in range(2))
     assert not np.array_equal(a, b)
-    c, d = (ops.dropout(x, scalar(0.5), TRAIN, seed=4)[1].data for _ in range(2))
+    c, d = (ops.dropout(x, scalar(0.5), TRAIN, seed=4)[1].array for _ in range(2))
     np.testing.assert_array_equal(c, d)
 
 
@@ -166,14 +166,14 @@ def test_dropout_gradient_uses_the_mask_and_the_scale():
     y, mask = ops.dropout(x, scalar(0.4, np.float64), TRAIN)
     g = np.random.default_rng(1).standard_normal((40, 30))
     (gx,) = ir.grad([y], [x], [Tensor(g)])
-    np.testing.assert_allclose(gx.data, np.where(mask.data, g / 0.6, 0.0))
+    np.testing.assert_allclose(gx.array, np.where(mask.array, g / 0.6, 0.0))
 
 
 def test_dropout_gradient_is_the_identity_when_not_training():
     x = Tensor(np.ones((3, 4)), requires_grad=True)
     y, _ = ops.dropout(x, scalar(0.4, np.float64), scalar(False, bool))
     (gx,) = ir.grad([y], [x], [Tensor(np.full((3, 4), 2.0))])
-    np.testing.assert_allclose(gx.data, 2.0)
+    np.testing.assert_allclose(gx.array, 2.0)
 
 
 def test_dropout_ratio_must_be_a_single_value():
@@ -214,7 +214,7 @@ ONNX_CASES = [
 def test_seeded_ops_equal_the_onnx_reference_evaluator(op_type, inputs, attrs, ours):
     out_type = attrs.get("dtype", TensorProto.FLOAT)
     want = _reference(op_type, inputs, attrs, out_type)
-    got = ours(*[Tensor(a) for a in inputs]).data
+    got = ours(*[Tensor(a) for a in inputs]).array
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
 
@@ -232,5 +232,5 @@ def test_seeded_dropout_equals_the_onnx_reference_evaluator():
     feeds = {"x": x, "r": np.array(0.3, np.float32), "t": np.array(True)}
     want_y, want_m = ReferenceEvaluator(model).run(None, feeds)
     y, m = ops.dropout(Tensor(x), Tensor(feeds["r"]), Tensor(feeds["t"]), seed=5)
-    np.testing.assert_array_equal(m.data, want_m)
-    np.testing.assert_allclose(y.data, want_y, rtol=1e-6)
+    np.testing.assert_array_equal(m.array, want_m)
+    np.testing.assert_allclose(y.array, want_y, rtol=1e-6)

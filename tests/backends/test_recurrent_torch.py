@@ -99,18 +99,18 @@ def test_matches_torch_outputs_states_and_gradients(torch, mode, bidirectional, 
     S = [Tensor(states_to_onnx(s, batch_first), requires_grad=True) for s in states]
     optional = [S[0], S[1], None] if mode == "LSTM" else [S[0]]
     outs = op(X, W, R, B, None, *optional, **attrs)
-    got = [to_torch_layout(outs[0].data, batch_first)] + [
-        states_to_onnx(o.data, batch_first) for o in outs[1:]]  # the transpose is its own inverse
+    got = [to_torch_layout(outs[0].array, batch_first)] + [
+        states_to_onnx(o.array, batch_first) for o in outs[1:]]  # the transpose is its own inverse
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
 
     seeds = [Tensor(_y_cotangent(cotangents[0], dirs, batch_first))] + [
         Tensor(states_to_onnx(c, batch_first)) for c in cotangents[1:]]
     grads = ir.grad(list(outs), [X, W, R, B, *S], seeds)
-    np.testing.assert_allclose(grads[0].data, want_grads["x"], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(grads[0].array, want_grads["x"], rtol=RTOL, atol=ATOL)
     _check_param_grads(grads[1:4], want_grads["params"], bidirectional)
     for g, w in zip(grads[4:], want_grads["states"]):
-        np.testing.assert_allclose(states_to_onnx(g.data, batch_first), w, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(states_to_onnx(g.array, batch_first), w, rtol=RTOL, atol=ATOL)
 
 
 def _y_cotangent(c: np.ndarray, dirs: int, batch_first: bool) -> np.ndarray:
@@ -120,7 +120,7 @@ def _y_cotangent(c: np.ndarray, dirs: int, batch_first: bool) -> np.ndarray:
 
 
 def _check_param_grads(grads, want: dict, bidirectional: bool) -> None:
-    dW, dR, dB = (g.data for g in grads)
+    dW, dR, dB = (g.array for g in grads)
     g = dW.shape[1]
     for d, suffix in enumerate(["_l0", "_l0_reverse"][:1 + bidirectional]):
         np.testing.assert_allclose(dW[d], want["weight_ih" + suffix], rtol=RTOL, atol=ATOL)
@@ -150,11 +150,11 @@ def test_sequence_lens_match_torch_packed_sequences(torch, mode, bidirectional):
     W, R, B = (Tensor(a, requires_grad=True) for a in onnx_weights(module, bidirectional))
     outs = op(X, W, R, B, Tensor(lens.astype(np.int32)), **attrs)
     Y, Y_h = outs[0], outs[1]
-    np.testing.assert_allclose(to_torch_layout(Y.data, False), out.detach().numpy(), rtol=RTOL,
+    np.testing.assert_allclose(to_torch_layout(Y.array, False), out.detach().numpy(), rtol=RTOL,
                                atol=ATOL)
-    np.testing.assert_allclose(Y_h.data, h_n.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(Y_h.array, h_n.detach().numpy(), rtol=RTOL, atol=ATOL)
     grads = ir.grad([Y, Y_h], [X, W, R, B], [Tensor(np.ones(Y.shape)), Tensor(np.full(Y_h.shape, 2.0))])
-    np.testing.assert_allclose(grads[0].data, xt.grad.numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(grads[0].array, xt.grad.numpy(), rtol=RTOL, atol=ATOL)
     params = {k: p.grad.numpy() for k, p in module.named_parameters()}
     _check_param_grads(grads[1:4], params, bidirectional)
 
@@ -166,9 +166,9 @@ def test_float32_forward_matches_torch(torch):
     W, R, B = (Tensor(a) for a in onnx_weights(module, True))
     Y, _, Y_c = ops.lstm(Tensor(x), W, R, B, **op_and_attrs("LSTM", True, True)[1])
     assert Y.dtype == np.float32
-    np.testing.assert_allclose(to_torch_layout(Y.data, True), want.detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(to_torch_layout(Y.array, True), want.detach().numpy(), rtol=1e-5,
                                atol=1e-6)
-    np.testing.assert_allclose(Y_c.data.transpose(1, 0, 2), c_n.detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(Y_c.array.transpose(1, 0, 2), c_n.detach().numpy(), rtol=1e-5,
                                atol=1e-6)
 
 
@@ -199,12 +199,12 @@ def test_kept_activations_give_the_recomputed_gradients(name):
     floats = [t for t in tensors if t is not None and t.requires_grad]
     via_kept = ir.grad(list(outs), floats, seeds)
     grad_op = {"LSTM": ops.lstm_grad, "GRU": ops.gru_grad}[kind]
-    recomputed = grad_op(*tensors, Tensor(outs[0].data.copy()), *seeds, **attrs)
+    recomputed = grad_op(*tensors, Tensor(outs[0].array.copy()), *seeds, **attrs)
     present = [g for g, t in zip(recomputed, [t for j, t in enumerate(tensors) if j != 4])
                if t is not None]
     assert len(present) == len(via_kept)
     for a, b in zip(via_kept, present):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-10, atol=1e-12)
 
 
 # -- errors ---------------------------------------------------------------------------------------

@@ -27,14 +27,14 @@ def test_backward_accumulates_into_leaf_grads():
     x = t(3)
     for _ in range(2):
         ir.backward([total(x * x)], [ops.ones_like(total(x))])
-    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+    np.testing.assert_allclose(x.grad.array, 4 * x.array)
 
 
 def test_broadcast_gradients_are_summed_to_the_input_shape():
     x, b = t(4, 3), t(3)
     y = total(ops.add(x, b))
     gb, = ir.grad([y], [b])
-    np.testing.assert_allclose(gb.data, np.full(3, 4.0))
+    np.testing.assert_allclose(gb.array, np.full(3, 4.0))
 
 
 def test_frozen_and_integer_inputs_get_no_gradient_work():
@@ -72,7 +72,7 @@ def test_retain_graph_allows_a_second_backward():
     y = total(ops.exp(x))
     ir.backward([y], [ops.ones_like(y)], retain_graph=True)
     ir.backward([y], [ops.ones_like(y)])
-    np.testing.assert_allclose(x.grad.data, 2 * np.exp(x.data))
+    np.testing.assert_allclose(x.grad.array, 2 * np.exp(x.array))
 
 
 def test_unused_input_is_an_error_unless_allowed():
@@ -88,8 +88,8 @@ def test_third_derivative_of_tanh():
     g1, = ir.grad([y], [x], create_graph=True)
     g2, = ir.grad([total(g1)], [x], create_graph=True)
     g3, = ir.grad([total(g2)], [x])
-    th = np.tanh(x.data)
-    np.testing.assert_allclose(g3.data, -2 * (1 - th**2) ** 2 + 4 * th**2 * (1 - th**2))
+    th = np.tanh(x.array)
+    np.testing.assert_allclose(g3.array, -2 * (1 - th**2) ** 2 + 4 * th**2 * (1 - th**2))
 
 
 def test_gradient_penalty_pattern():
@@ -98,7 +98,7 @@ def test_gradient_penalty_pattern():
     y = total(x * w)
     gx, = ir.grad([y], [x], create_graph=True)
     gw, = ir.grad([total(gx * gx)], [w])
-    np.testing.assert_allclose(gw.data, 2 * w.data)
+    np.testing.assert_allclose(gw.array, 2 * w.array)
 
 
 def test_traced_backward_emits_gradient_nodes_that_match_eager():
@@ -114,12 +114,12 @@ def test_traced_backward_emits_gradient_nodes_that_match_eager():
     assert "MatMul" in str(grad_graph) and "Transpose" in str(grad_graph)
 
     x = RNG.standard_normal((5, 3)).astype(np.float32)
-    (value, gw, gb), _ = Plan(grad_graph)([x], [c.data for c in captured])
+    (value, gw, gb), _ = Plan(grad_graph)([x], [c.array for c in captured])
     eager_loss = loss(Tensor(x))
     ew, eb = ir.grad([eager_loss], [w, b])
-    np.testing.assert_allclose(value, eager_loss.data, rtol=1e-6)
-    np.testing.assert_allclose(gw, ew.data, rtol=1e-5)
-    np.testing.assert_allclose(gb, eb.data, rtol=1e-5)
+    np.testing.assert_allclose(value, eager_loss.array, rtol=1e-6)
+    np.testing.assert_allclose(gw, ew.array, rtol=1e-5)
+    np.testing.assert_allclose(gb, eb.array, rtol=1e-5)
 
 
 def test_the_plan_reuses_itself_across_batch_sizes():

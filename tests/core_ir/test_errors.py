@@ -61,14 +61,14 @@ def test_reshape_to_an_incompatible_size():
 
 def test_nothing_is_corrupted_by_a_failed_call():
     x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
-    before = x.data.copy()
+    before = x.array.copy()
     with pytest.raises(ir.ShapeError):
         ops.add(x, f32(4, 5))
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x.array, before)
     assert x.grad is None and x.creator is None
     y = ops.reduce_sum(x * x, keepdims=0)  # the tape still works afterwards
     ir.backward([y], [ops.ones_like(y)])
-    np.testing.assert_array_equal(x.grad.data, 2 * before)
+    np.testing.assert_array_equal(x.grad.array, 2 * before)
 
 
 def test_a_compiled_plan_reports_the_failing_node_with_its_origin():

@@ -131,5 +131,5 @@ def test_traced_gradient_with_symbolic_batch_matches_eager(program):
 
     graph, captured, traced = ir.trace(fn, [(np.float32, ("N", 3, 5))], requires_grad=[True])
     assert traced.shape == ("N", 3, 5)
-    (got,), _ = Plan(graph)([x], [t.data for t in captured])
-    np.testing.assert_allclose(got, want.data, rtol=1e-5, atol=1e-6)
+    (got,), _ = Plan(graph)([x], [t.array for t in captured])
+    np.testing.assert_allclose(got, want.array, rtol=1e-5, atol=1e-6)

@@ -46,8 +46,8 @@ def test_shape_rule_matches_kernel(case):
     assert len(outs) == len(eager)
     for traced, got in zip(outs, eager):
         assert traced.dtype == got.dtype, f"shape rule says {traced.dtype}, kernel gives {got.dtype}"
-        assert traced.shape == np.shape(got.data), \
-            f"shape rule says {traced.shape}, kernel gives {np.shape(got.data)}"
+        assert traced.shape == np.shape(got.array), \
+            f"shape rule says {traced.shape}, kernel gives {np.shape(got.array)}"
 
 
 def _is_traced(x):
@@ -76,7 +76,7 @@ def test_shape_rule_with_a_symbolic_leading_dim(case):
 
     _, _, outs = ir.trace(fn, specs)
     for traced, got in zip(outs, eager):
-        got_shape = np.shape(got.data)
+        got_shape = np.shape(got.array)
         assert len(traced.shape) == len(got_shape), f"rank {traced.shape} vs {got_shape}"
         for d, n in zip(traced.shape, got_shape):
             assert d is None or d == n or (d == "N" and n == batch) or isinstance(d, str), \
@@ -89,8 +89,8 @@ def test_kernel_matches_reference(case):
     want = as_tuple(case.reference(*case.inputs))
     assert len(got) == len(want)
     for g, w in zip(got, want):
-        np.testing.assert_allclose(np.asarray(g.data, dtype=np.float64) if g.dtype.kind == "f"
-                                   else g.data, w, rtol=case.rtol, atol=case.atol)
+        np.testing.assert_allclose(np.asarray(g.array, dtype=np.float64) if g.dtype.kind == "f"
+                                   else g.array, w, rtol=case.rtol, atol=case.atol)
 
 
 def _f64(case):
@@ -100,7 +100,7 @@ def _f64(case):
 def _scalar_fn(case, inputs, directions):
     """<u, f(x)> over the float outputs, with fixed random output directions u."""
     outs = run_eager(case, inputs)
-    return sum(float(np.sum(np.asarray(o.data, np.float64) * u))
+    return sum(float(np.sum(np.asarray(o.array, np.float64) * u))
                for o, u in zip(outs, directions) if u is not None)
 
 
@@ -110,7 +110,7 @@ def test_vjp_matches_finite_differences(case):
     inputs = _f64(case)
     wrt = case.float_inputs()
     outs = run_eager(case, inputs)
-    us = [rng.standard_normal(np.shape(o.data)) if o.dtype.kind == "f" else None for o in outs]
+    us = [rng.standard_normal(np.shape(o.array)) if o.dtype.kind == "f" else None for o in outs]
     vs = {i: rng.standard_normal(inputs[i].shape) for i in wrt}
     # numeric: d/de <u, f(x + e v)>
     plus = [x + case.fd_eps * vs[i] if i in vs else x for i, x in enumerate(inputs)]
@@ -123,7 +123,7 @@ def test_vjp_matches_finite_differences(case):
     pairs = [(o, Tensor(u)) for o, u in zip(outs, us) if u is not None and o.requires_grad]
     grads = ir.grad([o for o, _ in pairs], [tensors[i] for i in wrt], [u for _, u in pairs],
                     allow_unused=True)
-    analytic = sum(float(np.sum(np.asarray(g.data) * vs[i])) for g, i in zip(grads, wrt)
+    analytic = sum(float(np.sum(np.asarray(g.array) * vs[i])) for g, i in zip(grads, wrt)
                    if g is not None)
     assert analytic == pytest.approx(numeric, rel=1e-5, abs=1e-6)
 
@@ -134,7 +134,7 @@ def test_second_derivatives(case):
     rng = np.random.default_rng(2)
     inputs = _f64(case)
     wrt = case.float_inputs()
-    shapes = [np.shape(o.data) for o in run_eager(case, inputs)]
+    shapes = [np.shape(o.array) for o in run_eager(case, inputs)]
     u = Tensor(rng.standard_normal(shapes[0]))
     ws = {i: rng.standard_normal(inputs[i].shape) for i in wrt}
     vs = {i: rng.standard_normal(inputs[i].shape) for i in wrt}
@@ -156,11 +156,11 @@ def test_second_derivatives(case):
     if total is None or not total.requires_grad:
         pytest.skip("the first derivative does not depend on the inputs (linear op)")
     second = ir.grad([total], [tensors[i] for i in wrt], allow_unused=True)
-    analytic = sum(float(np.sum(g.data * vs[i])) for g, i in zip(second, wrt) if g is not None)
+    analytic = sum(float(np.sum(g.array * vs[i])) for g, i in zip(second, wrt) if g is not None)
     eps = 1e-5
     plus = [x + eps * vs[i] if i in vs else x for i, x in enumerate(inputs)]
     minus = [x - eps * vs[i] if i in vs else x for i, x in enumerate(inputs)]
-    numeric = (float(h(plus, False)[1].data) - float(h(minus, False)[1].data)) / (2 * eps)
+    numeric = (float(h(plus, False)[1].array) - float(h(minus, False)[1].array)) / (2 * eps)
     assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-6)
 
 
@@ -177,7 +177,7 @@ def test_gradient_graph_on_the_plan_matches_the_eager_tape(case):
     rng = np.random.default_rng(3)
     inputs = _f64(case)
     wrt = case.float_inputs()
-    us = [rng.standard_normal(np.shape(o.data)) if o.dtype.kind == "f" else None
+    us = [rng.standard_normal(np.shape(o.array)) if o.dtype.kind == "f" else None
           for o in run_eager(case, inputs)]
 
     def loss(*floats):
@@ -199,5 +199,5 @@ def test_gradient_graph_on_the_plan_matches_the_eager_tape(case):
     tensors = [Tensor(inputs[i], requires_grad=True) for i in wrt]
     eager = ir.grad([loss(*tensors)], tensors, allow_unused=True)
     for p, e in zip(planned, eager):
-        want = np.zeros_like(p) if e is None else e.data
+        want = np.zeros_like(p) if e is None else e.array
         np.testing.assert_allclose(p, want, rtol=1e-9, atol=1e-12)

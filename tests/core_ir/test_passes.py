@@ -87,7 +87,7 @@ def test_dce_keeps_what_updates_need_and_every_input_and_param():
           p0 <- %1
           return %2
         }""")
-    assert_same_results(before, after, [randn(3), randn(3)], [t.data for t in captured])
+    assert_same_results(before, after, [randn(3), randn(3)], [t.array for t in captured])
 
 
 def test_dce_of_a_clean_graph_prints_the_same():
@@ -283,7 +283,7 @@ def _grad_step():
         return loss, gw
 
     graph, captured, _ = ir.trace(fn, [(F32, (5, 3))])
-    return graph, [t.data for t in captured]
+    return graph, [t.array for t in captured]
 
 
 def test_simplify_shrinks_a_gradient_graph():

@@ -43,4 +43,4 @@ def test_composites_decompose_into_primitives_with_the_same_result(op):
     decomposed = op.decompose(*tensors, **op.resolve_attrs(case.attrs))
     for a, b in zip(fused if isinstance(fused, tuple) else (fused,),
                     decomposed if isinstance(decomposed, tuple) else (decomposed,)):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a.array, b.array, rtol=1e-5, atol=1e-6)
