@@ -235,7 +235,7 @@ class TracingInterpreter(Interpreter):
 def _result_class(inputs) -> type:
     for t in inputs:
         if t is not None:
-            return type(t)
+            return t.result_class
     return Tensor
 
 

@@ -19,6 +19,11 @@ class Tensor:
     __slots__ = ("array", "value", "requires_grad", "creator", "grad", "retains_grad", "version",
                  "__weakref__")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "result_class" not in cls.__dict__:
+            cls.result_class = cls
+
     def __init__(self, array=None, value=None, requires_grad: bool = False):
         # Only the slots every op reads are set here: this runs once per eager op, so the rest
         # start unset and read as their defaults through __getattr__ (see _DEFAULTS).
@@ -98,6 +103,10 @@ class Tensor:
             return f"Tensor({self.array!r})"
         return f"Tensor(traced {self.value.type_str()})"
 
+
+# The class of op results computed from a tensor of this class (a frontend's Parameter class
+# sets it to its plain Tensor class: w * 2 is not a Parameter).
+Tensor.result_class = Tensor
 
 # value: the graph Value while tracing; creator: the tape record that made it; grad: the
 # accumulated gradient; retains_grad: keep .grad on a non-leaf; version: bumped by in-place

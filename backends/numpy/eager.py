@@ -35,7 +35,7 @@ class NumpyEager(Interpreter):
             res = kernel(*arrays, **attrs)
         except Exception as exc:  # the shape rule explains it, or it is our bug
             diagnose(op, inputs, attrs, exc)
-        cls = type(inputs[0]) if inputs and inputs[0] is not None else Tensor
+        cls = inputs[0].result_class if inputs and inputs[0] is not None else Tensor
         if op.num_outputs == 1:
             return cls(res)
         return tuple(cls(r) for r in res)

@@ -104,7 +104,7 @@ def _where(x, w) -> str:
     return f" (input shape {fmt_shape(x.shape)}, kernel shape {fmt_shape(w.shape)})"
 
 
-# -- Conv -------------------------------------------------------------------------------------------
+# -- Conv ------------------------------------------------------------------------------------------
 def conv_window(x, w, auto_pad="NOTSET", dilations=None, kernel_shape=None, pads=None,
                 strides=None, data_format="NCHW", kernel_format="OIHW", **unused) -> Window:
     _check_ranks(x, w, "Conv")
@@ -165,11 +165,12 @@ def _conv_db(g, out, x, w, b=None, **attrs):
     return _sum_but_channels(g, attrs["data_format"])
 
 
-conv = defop("Conv", infer=dtype_checked(_conv_infer, dtypes.FLOATS, homogeneous=True), attrs=CONV_ATTRS, vjp=(_conv_dx, _conv_dw, _conv_db),
+conv = defop("Conv", infer=dtype_checked(_conv_infer, dtypes.FLOATS, homogeneous=True),
+             attrs=CONV_ATTRS, vjp=(_conv_dx, _conv_dw, _conv_db),
              doc="Y = sum over taps and input channels of W * X windows (+ B)")
 
 
-# -- ConvTranspose ------------------------------------------------------------------------------------
+# -- ConvTranspose ---------------------------------------------------------------------------------
 def conv_transpose_window(x, w, auto_pad="NOTSET", dilations=None, kernel_shape=None, pads=None,
                           strides=None, data_format="NCHW", kernel_format="IOHW",
                           output_padding=None, output_shape=None, **unused) -> Window:
@@ -219,7 +220,8 @@ def _conv_transpose_db(g, out, x, w, b=None, **attrs):
 
 
 conv_transpose = defop("ConvTranspose",
-                       infer=dtype_checked(_conv_transpose_infer, dtypes.FLOATS, homogeneous=True), attrs=CONV_TRANSPOSE_ATTRS,
+                       infer=dtype_checked(_conv_transpose_infer, dtypes.FLOATS, homogeneous=True),
+                       attrs=CONV_TRANSPOSE_ATTRS,
                        vjp=(_conv_transpose_dx, _conv_transpose_dw, _conv_transpose_db),
                        doc="the adjoint of Conv in X: every input cell spreads W over a window")
 

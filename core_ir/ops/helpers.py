@@ -19,8 +19,8 @@ def const_ints(values) -> Tensor:
 
 
 def const_like(value, like: Tensor) -> Tensor:
-    """A scalar constant with like's dtype."""
-    return constant(value, like.dtype)
+    """A scalar constant with like's dtype (and like's frontend class)."""
+    return constant(value, like.dtype, cls=like.result_class)
 
 
 def is_static(shape_: tuple) -> bool:

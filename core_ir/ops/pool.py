@@ -5,8 +5,8 @@ pads or auto_pad, dilations, ceil_mode, count_include_pad), GlobalAveragePool an
 
 MaxPool always has ONNX's two outputs, Y and Indices: the flat index of each maximum into X,
 row-major over X's own dims (so NHWC data gets NHWC indices); with storage_order=1 the spatial
-dims count column-major among themselves, as ONNX defines it for NCHW. Ties go to the first maximum, as in torch. Max padding
-is -inf, so a padded cell never wins.
+dims count column-major among themselves, as ONNX defines it for NCHW. Ties go to the first
+maximum, as in torch. Max padding is -inf, so a padded cell never wins.
 
 Gradients are private ops: MaxPoolGrad scatters g to the recorded indices; AveragePoolGrad and
 AdaptiveAveragePoolGrad are the adjoints (transposes) of the linear average pools, so the
@@ -135,7 +135,8 @@ def _average_pool_grad_infer(g, x, **attrs):
     if len(want) != g.ndim or any(isinstance(a, int) and isinstance(b, int) and a != b
                                   for a, b in zip(want, g.shape)):
         raise ShapeError(f"the output gradient of shape {fmt_shape(g.shape)} does not match the "
-                         f"AveragePool output {fmt_shape(want)} of input shape {fmt_shape(x.shape)}")
+                         f"AveragePool output {fmt_shape(want)} of input shape "
+                         f"{fmt_shape(x.shape)}")
     return TypeSpec(x.dtype, x.shape)
 
 

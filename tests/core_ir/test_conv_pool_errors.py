@@ -57,9 +57,9 @@ def test_conv_wrong_rank():
 
 
 def test_conv_kernel_larger_than_padded_input():
-    with pytest.raises(ir.ShapeError, match=r"Conv: the window of 5 cells .* larger than the padded "
-                                            r"input of 4 cells .*input shape \(1, 1, 2, 8\), "
-                                            r"kernel shape \(1, 1, 5, 3\)"):
+    message = (r"Conv: the window of 5 cells .* larger than the padded input of 4 cells .*input "
+               r"shape \(1, 1, 2, 8\), kernel shape \(1, 1, 5, 3\)")
+    with pytest.raises(ir.ShapeError, match=message):
         ops.conv(f32(1, 1, 2, 8), f32(1, 1, 5, 3), pads=(1, 0, 1, 0))
 
 

@@ -24,7 +24,8 @@ TOL = {"rtol": 1e-5, "atol": 1e-5}
 def _out_size(n, b, e, k, s, d, ceil_mode):
     span = (n + b + e - (k - 1) * d - 1) / s
     out = (math.ceil(span) if ceil_mode else math.floor(span)) + 1
-    return out - 1 if ceil_mode and (out - 1) * s >= n + b else out  # no window starts in the end pad
+    # a window may not start in the end padding
+    return out - 1 if ceil_mode and (out - 1) * s >= n + b else out
 
 
 def _windows(shape, kernel, strides, pads, dilations, ceil_mode):

@@ -152,7 +152,8 @@ def conv_transpose_channels_first(x: np.ndarray, w: np.ndarray, win: Window,
     og, kernel = w.shape[1], w.shape[2:]
     taps_ = math.prod(kernel)
     # (G, k * O/G, C/G): tap-major rows, so that each tap's slice of the product is one block
-    wt = w.reshape(group, c // group, og, taps_).transpose(0, 3, 2, 1).reshape(group, -1, c // group)
+    wt = w.reshape(group, c // group, og, taps_).transpose(0, 3, 2, 1)
+    wt = wt.reshape(group, -1, c // group)
     xm = x.reshape(n, group, c // group, -1).transpose(1, 2, 0, 3).reshape(group, c // group, -1)
     cols = np.matmul(wt, xm)  # (G, k * O/G, N * in)
     return col2im(cols.reshape(group, *kernel, og, n, *x.shape[2:]), win)
@@ -167,7 +168,7 @@ def _conv_transpose(x, w, b=None, **attrs):
     return to_layout(_add_bias(y, b), fmt)
 
 
-# -- ConvWeightGrad ---------------------------------------------------------------------------------
+# -- ConvWeightGrad --------------------------------------------------------------------------------
 def weight_grad_channels_first(x: np.ndarray, g: np.ndarray, win: Window,
                                group: int) -> np.ndarray:
     """x (N, C, *in), g (N, O, *out) -> dW (O, C/group, *k): g (O, N * out) @ im2col^T, one GEMM

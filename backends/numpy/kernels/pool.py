@@ -2,9 +2,11 @@
 
 Windows are visited tap by tap: for each of the k (e.g. 2x2 = 4) kernel taps, the strided view of
 the padded input that the tap reads for every output cell at once. A reduction over those views
-(np.maximum, +) beats numpy's reductions over small strided window axes by an order of magnitude,
-and needs no window copy; when stride equals kernel and there is no padding the views are plain
-reshaped slices of x. The average pools are linear maps, and their gradients are the transposes.
+(np.maximum, +) beats numpy's reductions over small strided window axes by an order of magnitude
+(x.reshape(N, C, H/2, 2, W/2, 2).max(axis=(3, 5)) measured ~15x slower than four np.maximum of
+views) and needs no window copy. When stride equals kernel and there is no padding the views are
+exactly the reshape trick's slices x.reshape(N, C, H/k, k, W/k, k)[:, :, :, i, :, j], taken
+without a reshape. The average pools are linear maps, and their gradients are the transposes.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def tap_views(xp: np.ndarray, win: Window):
 
 def running_max(views: list) -> tuple[np.ndarray, np.ndarray]:
     """The elementwise max over equal-shaped arrays, and which one held it: the first on ties,
-    as torch's max pooling; a NaN wins and propagates, as in torch."""
+    as torch's max pooling. A NaN propagates to the max, as in torch."""
     best = np.maximum(views[0], views[1]) if len(views) > 1 else np.array(views[0])
     for v in views[2:]:  # a loop over the kernel taps
         np.maximum(best, v, out=best)
@@ -161,7 +163,7 @@ def _global_max_pool(x, data_format="NCHW"):
     return x.max(axis=_spatial(x, data_format), keepdims=True)
 
 
-# -- adaptive pooling -------------------------------------------------------------------------------
+# -- adaptive pooling ------------------------------------------------------------------------------
 def _bin_edges(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
     start, end = np.array(adaptive_bins(size, out)).T
     return start, end
@@ -185,7 +187,8 @@ def _along_spatial(x: np.ndarray, matrices, transpose: bool) -> np.ndarray:
 
 def _adaptive_average_pool(x, output_size, data_format="NCHW"):
     xc = channels_first(x, data_format)
-    mats = [_averaging_matrix(s, o, x.dtype) for s, o in zip(xc.shape[2:], output_size, strict=True)]
+    mats = [_averaging_matrix(s, o, x.dtype)
+            for s, o in zip(xc.shape[2:], output_size, strict=True)]
     return to_layout(_along_spatial(xc, mats, transpose=False), data_format)
 
 
@@ -217,7 +220,8 @@ def _adaptive_max_pool(x, output_size, data_format="NCHW"):
 def _adaptive_average_pool_grad(g, x, data_format="NCHW"):
     gc = channels_first(g, data_format)
     xc = channels_first(x, data_format)
-    mats = [_averaging_matrix(s, o, x.dtype) for s, o in zip(xc.shape[2:], gc.shape[2:], strict=True)]
+    mats = [_averaging_matrix(s, o, x.dtype)
+            for s, o in zip(xc.shape[2:], gc.shape[2:], strict=True)]
     return to_layout(_along_spatial(gc, mats, transpose=True), data_format)
 
 

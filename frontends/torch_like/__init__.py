@@ -1,0 +1,21 @@
+"""torch_like: PyTorch's API, define-by-run, over the shared IR and the NumPy engine.
+
+    import frontends.torch_like as torch
+"""
+
+from __future__ import annotations
+
+import backends.numpy as _engine  # noqa: F401  (activates the eager interpreter)
+
+from . import _tensor_ops  # noqa: F401  (installs the operators on Tensor)
+from ._dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,  # noqa: A004
+                      half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
+from ._tensor import Parameter, Size, Tensor, device
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd  # noqa: E402
+
+dtype = type(float32)
+from ._creation import *  # noqa: E402,F401,F403
+from ._functions import *  # noqa: E402,F401,F403
+from ._random import *  # noqa: E402,F401,F403
+from . import nn, optim, utils  # noqa: E402,F401

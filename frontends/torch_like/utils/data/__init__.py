@@ -1,0 +1,5 @@
+"""torch.utils.data."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
