@@ -72,8 +72,36 @@ def torch_mlp(torch):
                          nn.Linear(512, 10))
 
 
+def cnn_params():
+    def uniform(shape, fan_in):
+        return (RNG.uniform(-1, 1, shape) / np.sqrt(fan_in)).astype(F32)
+
+    return [uniform((32, 1, 3, 3), 9), np.zeros(32, F32), uniform((64, 32, 3, 3), 288),
+            np.zeros(64, F32), uniform((9216, 128), 9216), np.zeros(128, F32),
+            uniform((128, 10), 128), np.zeros(10, F32)]
+
+
+def cnn_loss(params, x, y):
+    c1, b1, c2, b2, w3, b3, w4, b4 = params
+    h = ops.relu(ops.conv(x, c1, b1, kernel_shape=[3, 3]))
+    h = ops.relu(ops.conv(h, c2, b2, kernel_shape=[3, 3]))
+    h = ops.max_pool(h, kernel_shape=[2, 2], strides=[2, 2])[0]
+    h = ops.reshape(h, ops.const_ints([0, -1]))
+    h = ops.relu(ops.add(ops.matmul(h, w3), b3))
+    return cross_entropy(ops.add(ops.matmul(h, w4), b4), y)
+
+
+def torch_cnn(torch):
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(),
+                         nn.Linear(128, 10))
+
+
+# The LSTM step (batch 32, 50 steps, input 32, hidden 128 + dense) is benchmarks/lstm_kernel.py.
 MODELS = {
     "mlp": dict(batch=128, x=(784,), params=mlp_params, loss=mlp_loss, torch=torch_mlp),
+    "cnn": dict(batch=64, x=(1, 28, 28), params=cnn_params, loss=cnn_loss, torch=torch_cnn),
 }
 
 
@@ -131,6 +159,20 @@ def torch_step(spec):
     return step
 
 
+def set_threads(n: int) -> None:
+    """Same BLAS thread count on both sides (torch's intra-op threads, numpy's OpenBLAS)."""
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(n)
+    except ImportError:
+        pass
+
+
 def main(names):
     print(f"{'model':6} {'torch ms':>9} {'compiled ms':>12} {'ratio':>6} {'eager ms':>9} {'ratio':>6}")
     for name in names:
@@ -145,4 +187,9 @@ def main(names):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(MODELS))
+    args = sys.argv[1:]
+    if "--threads" in args:
+        i = args.index("--threads")
+        set_threads(int(args[i + 1]))
+        del args[i:i + 2]
+    main(args or list(MODELS))

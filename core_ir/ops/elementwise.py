@@ -64,9 +64,15 @@ erf = defop("Erf", infer=unary(F),
 
 # -- activations --------------------------------------------------------------------------------
 sigmoid = defop("Sigmoid", infer=unary(F), vjp=lambda g, o, x: (g * o * (1 - o),))
-# NOTE: where(x > 0, g, 0) rather than a product with a step, so that relu'(0) = 0 as in torch.
-relu = defop("Relu", infer=unary(SIGNED),
-             vjp=lambda g, o, x: (where(greater(x, const_like(0, x)), g, zeros_like(g)),))
+
+
+def _positive_mask(x, like):
+    """1 where x > 0, else 0, in like's dtype. NOTE: strictly positive, so relu'(0) = 0 as in
+    torch; a mask product rather than Where because np.where costs ~5x a multiply."""
+    return cast(greater(x, const_like(0, x)), to=like.dtype)
+
+
+relu = defop("Relu", infer=unary(SIGNED), vjp=lambda g, o, x: (g * _positive_mask(x, g),))
 leaky_relu = defop("LeakyRelu", infer=unary(F), attrs={"alpha": Attr("float", 0.01)},
                    vjp=lambda g, o, x, alpha: (where(greater(x, const_like(0, x)), g, g * alpha),))
 prelu = defop("PRelu", infer=lambda x, slope: TypeSpec(x.dtype, x.shape),
