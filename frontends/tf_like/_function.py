@@ -1,5 +1,364 @@
-"""tf.function: trace once per input signature into the IR, run as a compiled plan."""
+"""tf.function: trace once per input signature into the IR, run as a compiled plan.
+
+A call's arguments are flattened (tf.nest order). Tensors and numpy arrays become graph inputs,
+keyed by dtype and shape; Python values (and variables, by identity) are part of the cache key.
+Each new key traces the Python function once with symbolic tensors (core_ir.trace), then the
+graph is simplified and compiled (backends.numpy: optimize + CompiledFunction) and reused.
+Shapes are exact per trace unless `reduce_retracing=True` (dims that differ between calls
+become symbolic) or an `input_signature` gives None dims. Variables are captured by reference:
+the plan reads them at each call and writes their assigns back. tf.random draws become extra
+inputs drawn at each call (see random/_sampling.py).
+
+Called while a GradientTape records and something requires grad, the traced graph is replayed
+op by op through the eager interpreter instead, so the tape sees every op (same kernels, same
+numbers).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+import backends.numpy as _engine
+from core_ir import interpreters
+from core_ir.errors import IRError
+from core_ir.interpreters import current_interpreter
+from core_ir.tensor import Tensor as _CoreTensor
+
+from . import _gradient_tape
+from . import _nest
+from ._shape import TensorShape, TensorSpec
+from ._tensor import EagerTensor, is_tracing
+from ._variable import Variable, forget_traced_values
+from .errors import tf_error
+from .random import _sampling
+
+
+class _Input:
+    """A tensor leaf of the arguments: a graph input of this dtype and shape."""
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, dtype, shape):
+        self.dtype, self.shape = np.dtype(dtype), tuple(shape)
+
+    def key(self):
+        return ("tensor", self.dtype, self.shape)
+
+
+def _leaf_key(x):
+    """The cache key of a non-tensor leaf: Python values by value, other objects by identity."""
+    if isinstance(x, Variable):
+        return ("variable", id(x))
+    try:
+        hash(x)
+    except TypeError:
+        return ("object", id(x))
+    return ("python", type(x), x)
+
+
+def _is_tensor_leaf(x) -> bool:
+    return (isinstance(x, _CoreTensor) and not isinstance(x, Variable)) or \
+        isinstance(x, np.ndarray)
+
+
+def _as_array(x) -> np.ndarray:
+    if isinstance(x, _CoreTensor):
+        return x.array
+    return x
+
+
+class ConcreteFunction:
+    """Mirrors tf's ConcreteFunction: one traced, compiled signature. `graph` is the IR graph
+    (printable), `structured_input_signature` the TensorSpecs it was traced for."""
+
+    def __init__(self, graph, compiled, captured, specs, out_tree, out_leaves, feeds, symbols):
+        self.graph = graph
+        self._compiled = compiled
+        self._captured = captured
+        self.specs = specs
+        self._out_tree, self._out_leaves = out_tree, out_leaves
+        self._feeds = feeds
+        self._symbols = symbols  # symbolic dim -> (input index, axis)
+
+    @property
+    def structured_input_signature(self):
+        return tuple(TensorSpec(s.shape, s.dtype) for s in self.specs)
+
+    def accepts(self, specs) -> bool:
+        return len(specs) == len(self.specs) and all(
+            a.dtype == b.dtype and TensorShape(b.shape).is_compatible_with(TensorShape(a.shape))
+            for a, b in zip(specs, self.specs))
+
+    def run(self, values: list):
+        """Run on the tensor leaves of a call (tensors or arrays, in flattened order)."""
+        arrays = [np.asarray(_as_array(x)) for x in values]
+        sizes = {sym: arrays[i].shape[a] for sym, (i, a) in self._symbols.items()}
+        feeds = self._feeds.draw(sizes)
+        try:
+            if _taping(values, self._captured):
+                outputs = self._replay([*values, *feeds])
+            else:
+                outputs = [EagerTensor(a) for a in self._compiled(*arrays, *feeds)]
+        except IRError as err:
+            raise tf_error(err) from None
+        flat = iter(outputs)
+        leaves = [next(flat) if leaf is _OUTPUT else leaf for leaf in self._out_leaves]
+        return _nest.unflatten(self._out_tree, leaves)
+
+    def _replay(self, inputs):
+        """Run the graph op by op under the eager interpreter, so an active tape records it."""
+        graph = self._compiled.graph
+        extended = _with_update_outputs(graph)
+        params = self._captured
+        tensors = [t if isinstance(t, _CoreTensor) else EagerTensor(t) for t in inputs]
+        results = interpreters.evaluate_graph(extended, tensors, params)
+        n = len(graph.outputs)
+        for target, new in zip(self._compiled._update_targets, results[n:]):
+            interpreters.assign(target, new)
+        return [_eager(t) for t in results[:n]]
+
+    def __call__(self, *args, **kwargs):
+        leaves = _nest.flatten((args, kwargs))[0]
+        return self.run([x for x in leaves if _is_tensor_leaf(x)])
+
+
+_OUTPUT = object()  # marks where a graph output goes in the output structure
+
+
+def _with_update_outputs(graph):
+    g = graph.__class__(graph.name)
+    g.__dict__.update(graph.__dict__)
+    g.outputs = [*graph.outputs, *[new for _, new in graph.updates]]
+    return g
+
+
+def _eager(t):
+    if not isinstance(t, EagerTensor):
+        t.__class__ = EagerTensor  # a core tensor made by the replay (same slot layout)
+    return t
+
+
+def _taping(inputs, captured) -> bool:
+    if not _gradient_tape._active or not interpreters.is_grad_enabled():
+        return False
+    return any(isinstance(t, _CoreTensor) and t.requires_grad for t in (*inputs, *captured))
+
+
+class Function:
+    """Mirrors tf.function's result (PolymorphicFunction): traces `python_function` once per
+    input signature and runs the compiled plan. Differences: no AutoGraph (Python control flow
+    on tensors runs once at trace time, and a symbolic tensor used as a bool raises
+    OperatorNotAllowedInGraphError); `jit_compile` is accepted and ignored (every trace is
+    compiled into a plan); a variable passed as an argument keys the cache by identity."""
+
+    def __init__(self, python_function, input_signature=None, reduce_retracing=False,
+                 jit_compile=None, name=None):
+        self._python_function = python_function
+        self._input_signature = None if input_signature is None else list(input_signature)
+        self._reduce_retracing = bool(reduce_retracing)
+        self._jit_compile = jit_compile
+        self._cache: dict = {}          # exact key -> ConcreteFunction
+        self._relaxed: list = []        # (key without specs, ConcreteFunction) of relaxed traces
+        self._tracing_count = 0
+        self._bound: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._name = name or getattr(python_function, "__name__", "function")
+        functools.update_wrapper(self, python_function, updated=())
+
+    @property
+    def python_function(self):
+        return self._python_function
+
+    @property
+    def input_signature(self):
+        return None if self._input_signature is None else tuple(self._input_signature)
+
+    def experimental_get_tracing_count(self) -> int:
+        return self._tracing_count
+
+    def __get__(self, instance, owner=None):
+        """Decorating a method: one Function per instance (holding the instance weakly)."""
+        if instance is None:
+            return self
+        try:
+            return self._bound[instance]
+        except (KeyError, TypeError):
+            pass
+        ref, fn = weakref.ref(instance), self._python_function
+
+        @functools.wraps(fn)
+        def bound(*args, **kwargs):
+            return fn(ref(), *args, **kwargs)
+
+        method = Function(bound, self._input_signature, self._reduce_retracing,
+                          self._jit_compile, self._name)
+        try:
+            self._bound[instance] = method
+        except TypeError:
+            pass
+        return method
+
+    def __call__(self, *args, **kwargs):
+        if is_tracing():  # inside another trace: inline the Python function
+            return self._python_function(*args, **kwargs)
+        concrete, arrays = self._concrete_for(args, kwargs)
+        return concrete.run(arrays)
+
+    def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
+        """The ConcreteFunction for these arguments (TensorSpecs allowed), tracing if needed."""
+        return self._concrete_for(args, kwargs)[0]
+
+    # -- signature handling --------------------------------------------------------------------
+    def _canonical(self, args, kwargs):
+        try:
+            bound = inspect.signature(self._python_function).bind(*args, **kwargs)
+            bound.apply_defaults()
+            return tuple(bound.args), dict(bound.kwargs)
+        except (TypeError, ValueError):
+            return tuple(args), dict(kwargs)
+
+    def _concrete_for(self, args, kwargs):
+        if self._input_signature is not None:
+            return self._signature_concrete(args, kwargs)
+        leaves, tree = _nest.flatten(self._canonical(args, kwargs))
+        template, specs, arrays = [], [], []
+        for x in leaves:
+            if isinstance(x, TensorSpec):
+                specs.append(_Input(x.dtype, x.shape))
+                template.append(specs[-1])
+            elif _is_tensor_leaf(x):
+                specs.append(_Input(x.dtype, x.shape))
+                template.append(specs[-1])
+                arrays.append(x)
+            else:
+                template.append(x)
+        py_key = (tree, tuple(_leaf_key(x) if not isinstance(x, _Input) else "T"
+                              for x in template))
+        key = (py_key, tuple(s.key() for s in specs))
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._find_relaxed(py_key, specs)
+        if hit is None:
+            hit = self._new_trace(py_key, key, tree, template, specs)
+        return hit, arrays
+
+    def _find_relaxed(self, py_key, specs):
+        for k, concrete in reversed(self._relaxed):
+            if k == py_key and concrete.accepts(specs):
+                return concrete
+        return None
+
+    def _new_trace(self, py_key, key, tree, template, specs):
+        if self._reduce_retracing:
+            for k, concrete in reversed([*self._relaxed, *[(kk[0], c) for kk, c in
+                                                            self._cache.items()]]):
+                if k == py_key and _same_ranks(concrete.specs, specs):
+                    specs = _generalize(concrete.specs, specs)
+                    template = _replace_specs(template, specs)
+                    break
+        concrete = self._trace(tree, template, specs)
+        if any(None in s.shape for s in specs):
+            self._relaxed.append((py_key, concrete))
+        else:
+            self._cache[key] = concrete
+        return concrete
+
+    def _signature_concrete(self, args, kwargs):
+        """With input_signature: every call must match it; one trace serves all."""
+        sig = self._input_signature
+        flat_args = list(args) + list(kwargs.values())
+        if len(flat_args) != len(sig):
+            raise TypeError(f"Binding inputs to tf.function failed: the function takes "
+                            f"{len(sig)} argument(s) by its input_signature, got "
+                            f"{len(flat_args)}. Received args: {args} and kwargs: {kwargs}")
+        spec_leaves, spec_tree = _nest.flatten(tuple(sig))
+        arg_leaves, arg_tree = _nest.flatten(tuple(flat_args))
+        if spec_tree != arg_tree and len(arg_leaves) != len(spec_leaves):
+            raise TypeError(f"Binding inputs to tf.function failed: the structure of the "
+                            f"arguments {flat_args} does not match input_signature {sig}")
+        arrays = []
+        for x, spec in zip(arg_leaves, spec_leaves):
+            a = x if _is_tensor_leaf(x) else np.asarray(x, dtype=spec.dtype)
+            if not spec.is_compatible_with(a):
+                raise TypeError(
+                    f"Binding inputs to tf.function failed due to `Can not cast "
+                    f"{TensorSpec(a.shape, a.dtype)!r} to {spec!r}`. Received args: {args} and "
+                    f"kwargs: {kwargs} for signature: {tuple(sig)}.")
+            arrays.append(a)
+        if None not in self._cache:
+            specs = [_Input(s.dtype, s.shape) for s in spec_leaves]
+            self._cache[None] = self._trace(_nest.flatten((tuple(sig), {}))[1], specs, specs)
+        return self._cache[None], arrays
+
+    # -- tracing -------------------------------------------------------------------------------
+    def _trace(self, tree, template, specs) -> ConcreteFunction:
+        symbols, input_specs = {}, []
+        for i, s in enumerate(specs):
+            dims = []
+            for a, d in enumerate(s.shape):
+                if d is None:
+                    d = f"s{i}_{a}"
+                    symbols[d] = (i, a)
+                dims.append(d)
+            input_specs.append((s.dtype, tuple(dims)))
+        out = {}
+
+        def traced(*inputs):
+            it = iter(inputs)
+            leaves = [next(it) if isinstance(x, _Input) else x for x in template]
+            args, kwargs = _nest.unflatten(tree, leaves)
+            with _sampling.feeding(current_interpreter()) as ctx:
+                result = self._python_function(*args, **kwargs)
+            out["feeds"] = ctx
+            out_leaves, out["tree"] = _nest.flatten(result)
+            out["leaves"] = [_OUTPUT if isinstance(x, _CoreTensor) else x for x in out_leaves]
+            return [x for x in out_leaves if isinstance(x, _CoreTensor)]
+
+        self._tracing_count += 1
+        try:
+            graph, captured, _ = interpreters.trace(
+                traced, input_specs, [f"x{i}" for i in range(len(specs))], cls=EagerTensor,
+                name=self._name)
+        except IRError as err:
+            raise tf_error(err) from None
+        finally:
+            forget_traced_values()
+        compiled = _engine.CompiledFunction(_engine.optimize(graph), captured)
+        return ConcreteFunction(graph, compiled, captured, specs, out["tree"], out["leaves"],
+                                out["feeds"], symbols)
+
+
+def _same_ranks(a, b) -> bool:
+    return len(a) == len(b) and all(x.dtype == y.dtype and len(x.shape) == len(y.shape)
+                                    for x, y in zip(a, b))
+
+
+def _generalize(old, new) -> list:
+    return [_Input(n.dtype, tuple(p if p == q else None for p, q in zip(o.shape, n.shape)))
+            for o, n in zip(old, new)]
+
+
+def _replace_specs(template, specs):
+    it = iter(specs)
+    return [next(it) if isinstance(x, _Input) else x for x in template]
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_implements=None,
+             experimental_autograph_options=None, experimental_attributes=None,
+             experimental_relax_shapes=None, experimental_compile=None,
+             experimental_follow_type_hints=None):
+    """tf.function: compile `func` into a traced, reusable graph (see Function). Usable as
+    `tf.function(f)`, `@tf.function` or `@tf.function(input_signature=[...])`."""
+    relax = bool(reduce_retracing or experimental_relax_shapes)
+
+    def decorate(fn):
+        return Function(fn, input_signature, relax, jit_compile or experimental_compile)
+
+    return decorate if func is None else decorate(func)
+
+
+__all__ = ["function", "Function", "ConcreteFunction"]

@@ -3,7 +3,8 @@ autograd entry points and errors.
 
 Every op goes through `call`, which binds the IR op (eager or traced, whichever interpreter is
 current) and turns IR errors into torch's exception types, keeping the op, the module path and
-the shapes in the message.
+the shapes in the message. The methods live in sibling modules that install themselves on
+Tensor (_tensor_ops: operators; _tensor_methods: the rest).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 import core_ir
 from core_ir import ops
-from core_ir.errors import IndexOutOfRange, IRError, OpAttributeError
+from core_ir.errors import IndexOutOfRange, IRError, OpAttributeError, ShapeError
 from core_ir.tensor import Tensor as _CoreTensor
 
 from . import _dtypes
@@ -26,15 +27,36 @@ def call(op, *inputs, **attrs):
     try:
         return op(*inputs, **attrs)
     except IRError as err:
-        raise torch_error(err) from None
+        raise torch_error(err, inputs) from None
 
 
-def torch_error(err: IRError) -> Exception:
+def torch_error(err: IRError, inputs=()) -> Exception:
     if isinstance(err, IndexOutOfRange):
         return IndexError(str(err))
     if isinstance(err, OpAttributeError):
         return TypeError(str(err))
+    if isinstance(err, ShapeError) and "cannot be broadcast" in str(err) and len(inputs) >= 2:
+        return RuntimeError(broadcast_message(*[t.shape for t in inputs if t is not None][:2])
+                            + origin_suffix(str(err)))
     return RuntimeError(str(err))
+
+
+def broadcast_message(a: tuple, b: tuple) -> str:
+    """torch's wording: The size of tensor a (3) must match the size of tensor b (2) at
+    non-singleton dimension 0."""
+    rank = max(len(a), len(b))
+    pa, pb = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
+    for i in range(rank - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
+                    f"at non-singleton dimension {i}")
+    return f"shapes {tuple(a)} and {tuple(b)} cannot be broadcast"
+
+
+def origin_suffix(msg: str) -> str:
+    """The " [in 'encoder.fc1']" part the IR adds to errors raised inside a module."""
+    at = msg.rfind(" [in '")
+    return msg[at:] if at >= 0 and msg.endswith("']") else ""
 
 
 class Size(tuple):
@@ -46,41 +68,77 @@ class Size(tuple):
             n *= d
         return n
 
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(d) for d in self)}])"
 
 
 class device:  # noqa: N801  (torch.device)
-    """Only the CPU exists here; asking for another device is a clear error."""
+    """Mirrors torch.device. Naming any device is allowed (as in torch); only the CPU exists, so
+    placing a tensor or module on another device raises RuntimeError (see `check_device`).
+    Difference: torch without CUDA raises AssertionError there."""
 
-    def __init__(self, type: str = "cpu", index: int | None = None):  # noqa: A002
-        name = str(type).split(":")[0]
-        if name != "cpu":
-            raise RuntimeError(f"device '{type}' is not available: duet runs on the CPU through "
-                               "NumPy only")
-        self.type, self.index = "cpu", index
+    def __init__(self, type="cpu", index: int | None = None):  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index  # noqa: A001
+        name, _, idx = str(type).partition(":")
+        if name not in ("cpu", "cuda", "mps", "meta", "xpu"):
+            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta, xpu device type at start "
+                               f"of device string: {type}")
+        self.type, self.index = name, builtins.int(idx) if idx else index
 
     def __eq__(self, other) -> bool:
-        return str(other) == "cpu" or isinstance(other, device)
+        try:
+            other = device(other)
+        except (RuntimeError, TypeError, ValueError):
+            return False
+        return (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
-        return hash("cpu")
+        return hash((self.type, self.index))
 
     def __repr__(self) -> str:
-        return "device(type='cpu')"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
 
     def __str__(self) -> str:
-        return "cpu"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
 
 CPU = device("cpu")
 
 
+def check_device(d) -> None:
+    """torch without CUDA refuses to place data on a GPU; so do we (CPU only, through NumPy)."""
+    if d is None:
+        return
+    dev = device(d) if not isinstance(d, builtins.int) else device("cuda", d)
+    if dev.type != "cpu":
+        raise RuntimeError(f"Torch not compiled with CUDA enabled: device '{d}' is not available "
+                           "(duet runs on the CPU only, through NumPy)")
+
+
 class Tensor(_CoreTensor):
     """Mirrors torch.Tensor (define-by-run). Differences: dtypes are numpy dtypes; the device is
-    always the CPU."""
+    always the CPU; `torch.Tensor(ndarray)` keeps the array's dtype (torch makes it float32;
+    use torch.tensor or torch.FloatTensor for that)."""
 
     __slots__ = ()
+    __array_priority__ = 1000  # ndarray <op> tensor defers to the tensor's reflected operator
+
+    def __init__(self, array=None, value=None, *sizes, requires_grad: bool = False):
+        # The engine wraps every kernel result here: ndarrays and numpy scalars pass straight
+        # through; anything else is torch's legacy constructor (torch.Tensor(2, 3), ([1., 2.])).
+        if sizes or isinstance(value, builtins.int) or not (
+                isinstance(array, (np.ndarray, np.generic)) or (array is None and value is not None)):
+            array, value = _legacy_array(array, value, sizes), None
+        self.array = array
+        self.requires_grad = requires_grad
+        if value is not None:
+            self.value = value
 
     # -- metadata -------------------------------------------------------------------------------
     @property
@@ -89,23 +147,44 @@ class Tensor(_CoreTensor):
 
     def size(self, dim: int | None = None):
         shape = self.shape
-        return shape if dim is None else shape[dim]
+        if dim is None:
+            return shape
+        try:
+            return shape[dim]
+        except IndexError:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-self.ndim}, {self.ndim - 1}], but got {dim})") from None
 
     def dim(self) -> int:
         return self.ndim
+
+    ndimension = dim
 
     def numel(self) -> int:
         return self.shape.numel()
 
     nelement = numel
 
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.numel() * self.dtype.itemsize
+
     @property
     def device(self) -> device:
         return CPU
 
-    @property
-    def is_cuda(self) -> bool:
-        return False
+    is_cuda = False
+    is_cpu = True
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
 
     @property
     def is_leaf(self) -> bool:
@@ -113,10 +192,34 @@ class Tensor(_CoreTensor):
 
     @property
     def grad_fn(self):
-        return None if self.creator is None else GradFn(self.creator)
+        from ._grad_fn import grad_fn_of
+        return grad_fn_of(self)
+
+    @property
+    def _version(self) -> int:
+        return self.version
 
     def is_floating_point(self) -> bool:
         return self.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    def is_signed(self) -> bool:
+        return self.dtype.kind in "fi"
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        a = self.array
+        return True if a is None else builtins.bool(np.asarray(a).flags.c_contiguous)
+
+    def is_shared(self) -> bool:
+        return False
+
+    def share_memory_(self) -> Tensor:
+        return self  # one process, one memory: nothing to move
+
+    def get_device(self) -> int:
+        return -1  # torch's answer for CPU tensors
 
     # -- data access ----------------------------------------------------------------------------
     @property
@@ -150,14 +253,14 @@ class Tensor(_CoreTensor):
         return builtins.int(self.item())
 
     def __index__(self) -> int:
-        if self.dtype.kind not in "iu" or self.numel() != 1:
+        if self.dtype.kind not in "iub" or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         return builtins.int(self.item())
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self.item())
 
     def __len__(self) -> int:
@@ -165,12 +268,41 @@ class Tensor(_CoreTensor):
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __contains__(self, element) -> bool:
+        return builtins.bool((self == element).any().item())
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0 and self.array is not None:
+            return self.item().__format__(spec)
+        return object.__format__(repr(self), spec)
+
     def __array__(self, dtype=None, copy=None):
         a = np.asarray(self.array)
         return a if dtype is None else a.astype(dtype)
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __deepcopy__(self, memo):
+        if self.creator is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        new = _rebuild(type(self), np.array(self.array, copy=True), self.requires_grad)
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
+    def __reduce_ex__(self, protocol):
+        if self.creator is not None and self.requires_grad:
+            raise RuntimeError("Can't pickle a Tensor that is not a graph leaf: detach() it "
+                               "first")
+        return _rebuild, (type(self), np.asarray(self.array), self.requires_grad)
 
     # -- autograd -------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
@@ -180,7 +312,7 @@ class Tensor(_CoreTensor):
                  inputs=inputs)
 
     def detach(self) -> Tensor:
-        return Tensor(self.array) if self.array is not None else type(self)(value=self.value)
+        return Tensor(self.array) if self.array is not None else Tensor(value=self.value)
 
     def detach_(self) -> Tensor:
         self.creator = None
@@ -193,7 +325,8 @@ class Tensor(_CoreTensor):
                                "want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
         if requires_grad and self.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -203,36 +336,41 @@ class Tensor(_CoreTensor):
         if not self.is_leaf:
             self.retains_grad = True
 
-    def __repr__(self) -> str:
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces
+        the gradient. Returns a handle whose remove() unregisters it."""
+        from .autograd.hooks import register_hook
+        return register_hook(self, hook)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import tensor_repr
         return tensor_repr(self)
 
+    __str__ = __repr__
 
-class GradFn:
-    """What `tensor.grad_fn` shows: the backward node of the op that made the tensor."""
 
-    __slots__ = ("record",)
+def _rebuild(cls, array, requires_grad):
+    """Unpickling and deepcopy: a leaf of class cls (Parameter keeps being a Parameter)."""
+    if issubclass(cls, Parameter):
+        return cls(Tensor(array), requires_grad)
+    t = cls(array)
+    t.requires_grad = requires_grad
+    return t
 
-    def __init__(self, record):
-        self.record = record
 
-    def name(self) -> str:
-        return f"{self.record.op.name}Backward0"
-
-    @property
-    def next_functions(self) -> tuple:
-        inputs = self.record.inputs or ()
-        return tuple((None if t is None or t.creator is None else GradFn(t.creator), 0)
-                     for t in inputs)
-
-    def __repr__(self) -> str:
-        return f"<{self.name()} object>"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, GradFn) and other.record is self.record
-
-    def __hash__(self) -> int:
-        return id(self.record)
+def _legacy_array(data, second, sizes) -> np.ndarray:
+    """torch.Tensor(...)'s legacy forms: sizes give an (uninitialized; here zero) float tensor,
+    a sequence gives data converted to the default float dtype."""
+    if data is None and second is None:
+        return np.zeros((0,), _dtypes.get_default_dtype())
+    dims = (data,) + ((second,) if second is not None else ()) + tuple(sizes)
+    if all(isinstance(d, builtins.int) and not isinstance(d, builtins.bool) for d in dims):
+        return np.zeros(dims, _dtypes.get_default_dtype())
+    if isinstance(data, Size) and second is None:
+        return np.zeros(tuple(data), _dtypes.get_default_dtype())
+    if second is not None or sizes:
+        raise TypeError("new(): invalid data type: expected sizes (ints) or one sequence")
+    return as_array(data, _dtypes.get_default_dtype())
 
 
 class Parameter(Tensor):
@@ -255,6 +393,13 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        new = Parameter(Tensor(np.array(self.array, copy=True)), self.requires_grad)
+        memo[id(self)] = new
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        return new
+
 
 def wrap(x, dtype=None) -> Tensor:
     """A Tensor from a Tensor (unchanged), an array or a Python number (torch.tensor rules)."""
@@ -264,20 +409,29 @@ def wrap(x, dtype=None) -> Tensor:
 
 
 def as_array(x, dtype=None) -> np.ndarray:
-    """torch.tensor's conversion: Python floats become the default float dtype, ints int64."""
+    """torch.tensor's conversion: Python floats become the default float dtype, ints int64;
+    numpy arrays and numpy scalars keep their dtype. Always a new array."""
     dtype = _dtypes.as_dtype(dtype)
     if isinstance(x, _CoreTensor):
-        a = x.array
-        return a if dtype is None else a.astype(dtype)
+        a = np.asarray(x.array)
+        return np.array(a, dtype=dtype)
     if isinstance(x, (list, tuple)) and any(isinstance(e, _CoreTensor) for e in _flatten(x)):
         x = _nested_arrays(x)
+    if isinstance(x, str) or (isinstance(x, (list, tuple)) and any(
+            isinstance(e, str) for e in _flatten(x))):
+        raise TypeError(f"new(): invalid data type 'str'")
     a = np.asarray(x)
     if dtype is not None:
         return np.array(a, dtype=dtype)
-    if a.dtype.kind == "f" and not isinstance(x, np.ndarray):
+    native = isinstance(x, (np.ndarray, np.generic))
+    if a.dtype.kind == "f" and not native:
         return a.astype(_dtypes.get_default_dtype())
-    if a.dtype.kind in "iu" and not isinstance(x, np.ndarray):
+    if a.dtype.kind in "iu" and not native:
         return a.astype(_dtypes.int64)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"can't convert np.ndarray of type {a.dtype}. The only supported types "
+                        "are: float64, float32, float16, int64, int32, int16, int8, uint8, and "
+                        "bool.")
     return np.array(a)
 
 
@@ -292,7 +446,12 @@ def _flatten(x):
 def _nested_arrays(x):
     if isinstance(x, (list, tuple)):
         return [_nested_arrays(e) for e in x]
-    return np.asarray(x.array) if isinstance(x, _CoreTensor) else x
+    if isinstance(x, _CoreTensor):
+        a = np.asarray(x.array)
+        if a.ndim and a.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return a.reshape(())
+    return x
 
 
 def scalar_operand(value, dtype) -> Tensor:
@@ -303,10 +462,11 @@ def scalar_operand(value, dtype) -> Tensor:
 def binary_operands(a, b):
     """Promote two operands (tensors or Python numbers) to torch's result dtype."""
     dtype = _dtypes.result_type(a, b)
-    return _as_operand(a, dtype), _as_operand(b, dtype)
+    return as_operand(a, dtype), as_operand(b, dtype)
 
 
-def _as_operand(x, dtype) -> Tensor:
+def as_operand(x, dtype) -> Tensor:
+    """x (a tensor, array or number) as a tensor of `dtype` (cast only when needed)."""
     if not isinstance(x, _CoreTensor):
         return scalar_operand(x, dtype)
     return x if x.dtype == dtype else call(ops.cast, x, to=dtype)

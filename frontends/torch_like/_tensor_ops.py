@@ -1,29 +1,69 @@
-"""Tensor operators with torch's type promotion and Python-scalar operands: arithmetic,
-comparisons, reflected and in-place forms. Installed on Tensor at import."""
+"""Arithmetic, comparison and logical functions with torch's type promotion and Python-scalar
+operands (torch.add, torch.div(rounding_mode=), torch.remainder, ...), installed on Tensor as
+operators, reflected and in-place forms."""
 
 from __future__ import annotations
 
 import numpy as np
 
-import core_ir
 from core_ir import ops
 
 from . import _dtypes
-from ._tensor import Tensor, binary_operands, call
+from ._tensor import Tensor, as_operand, binary_operands, call, wrap
+
+# -- arithmetic -----------------------------------------------------------------------------------
 
 
-def _binary(op):
-    def method(self, other):
-        a, b = binary_operands(self, other)
-        return call(op, a, b)
-    return method
+def add(input, other, *, alpha=1, out=None):
+    """torch.add: input + alpha * other (bool + bool is logical or)."""
+    other = _scaled(input, other, alpha)
+    a, b = binary_operands(input, other)
+    return _out(call(ops.or_ if a.dtype == _dtypes.bool else ops.add, a, b), out)
 
 
-def _reflected(op):
-    def method(self, other):
-        b, a = binary_operands(self, other)
-        return call(op, a, b)
-    return method
+def sub(input, other, *, alpha=1, out=None):
+    """torch.sub: input - alpha * other."""
+    other = _scaled(input, other, alpha)
+    a, b = binary_operands(input, other)
+    if a.dtype == _dtypes.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    return _out(call(ops.sub, a, b), out)
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input, other, *, out=None):
+    a, b = binary_operands(input, other)
+    return _out(call(ops.and_ if a.dtype == _dtypes.bool else ops.mul, a, b), out)
+
+
+def _scaled(input, other, alpha):
+    if alpha == 1:
+        return other
+    if isinstance(alpha, float) and _dtypes.result_type(input, other).kind != "f":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """torch.div: true division (ints give the default float), or rounded 'trunc'/'floor'."""
+    if rounding_mode is None:
+        return _out(true_divide(input, other), out)
+    a, b = binary_operands(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    if a.dtype.kind != "f":
+        _check_int_divisor(b)
+        q = call(ops.div, a, b) if rounding_mode == "trunc" else \
+            call(ops.div, call(ops.sub, a, call(ops.mod, a, b)), b)
+        return _out(q, out)
+    q = call(ops.div, a, b)
+    return _out(trunc_(q) if rounding_mode == "trunc" else call(ops.floor, q), out)
 
 
 def true_divide(a, b):
@@ -31,106 +71,207 @@ def true_divide(a, b):
     dtype = _dtypes.result_type(a, b)
     if dtype.kind != "f":
         dtype = _dtypes.get_default_dtype()
-    x = a if isinstance(a, Tensor) and a.dtype == dtype else _to(a, dtype)
-    y = b if isinstance(b, Tensor) and b.dtype == dtype else _to(b, dtype)
-    return call(ops.div, x, y)
+    return call(ops.div, as_operand(a, dtype), as_operand(b, dtype))
 
 
-def _to(x, dtype):
-    if isinstance(x, Tensor):
-        return call(ops.cast, x, to=dtype)
-    return core_ir.constant(x, dtype, cls=Tensor)
+def trunc_(x):
+    """Round toward zero (no Trunc op in the IR): floor above zero, ceil below."""
+    zero = as_operand(0, x.dtype)
+    return call(ops.where, call(ops.less, x, zero), call(ops.ceil, x), call(ops.floor, x))
 
 
-def _compare(op):
-    def method(self, other):
-        a, b = binary_operands(self, other)
-        return call(op, a, b)
-    return method
+def _check_int_divisor(b) -> None:
+    if b.array is not None and np.any(np.asarray(b.array) == 0):
+        raise RuntimeError("ZeroDivisionError")
 
 
-def _check_inplace(self) -> None:
-    if self.requires_grad and self.creator is None and core_ir.is_grad_enabled():
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
+def floor_divide(input, other, *, out=None):
+    return div(input, other, rounding_mode="floor", out=out)
 
 
-def assign_inplace(self: Tensor, result: Tensor) -> Tensor:
-    """Make `self` hold `result` (torch in-place semantics). Outside autograd the write goes into
-    self's memory, so views and `.data` aliases see it; inside autograd self takes over the
-    result's place on the tape."""
-    _check_inplace(self)
-    if result.dtype != self.dtype:
-        if self.dtype.kind != "f" and result.dtype.kind == "f":
-            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output "
-                               f"type {self.dtype}")
-        result = call(ops.cast, result, to=self.dtype)
-    if self.array is not None and not result.requires_grad and self.creator is None:
-        np.copyto(self.array, result.array) if _writable(self.array) else setattr(
-            self, "array", np.array(np.broadcast_to(result.array, self.shape)))
-    else:
-        _take_over(self, result)
-    self.version += 1
-    return self
+def remainder(input, other, *, out=None):
+    """Python's modulo: the result has the divisor's sign."""
+    a, b = binary_operands(input, other)
+    if a.dtype.kind != "f":
+        _check_int_divisor(b)
+    return _out(call(ops.mod, a, b, fmod=0), out)
 
 
-def _writable(a) -> bool:
-    return isinstance(a, np.ndarray) and a.flags.writeable
+def fmod(input, other, *, out=None):
+    """C's fmod: the result has the dividend's sign."""
+    a, b = binary_operands(input, other)
+    if a.dtype.kind != "f":
+        _check_int_divisor(b)
+    return _out(call(ops.mod, a, b, fmod=1), out)
 
 
-def _take_over(self: Tensor, result: Tensor) -> None:
-    """self becomes result on the tape. The record that produced result keeps reading the old
-    self through a stand-in that holds the old array."""
-    rec = result.creator
-    if rec is not None and rec.inputs is not None:
-        stand_in = Tensor(self.array)
-        stand_in.requires_grad = self.requires_grad
-        stand_in.creator = self.creator
-        if self.creator is not None and self.creator.outputs is not None:
-            self.creator.outputs = tuple(stand_in if o is self else o for o in self.creator.outputs)
-        rec.inputs = tuple(stand_in if t is self else t for t in rec.inputs)
-        rec.outputs = tuple(self if o is result else o for o in rec.outputs)
-    self.array = result.array
-    if result.array is None:
-        self.value = result.value
-    self.requires_grad = result.requires_grad
-    self.creator = rec
+def pow(input, exponent, *, out=None):  # noqa: A001
+    a, b = binary_operands(input, exponent)
+    if a.dtype.kind in "iu" and b.array is not None and np.any(np.asarray(b.array) < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return _out(call(ops.pow, a, b), out)
 
 
-def _inplace(method):
-    def inplace_method(self, other):
-        return assign_inplace(self, method(self, other))
-    return inplace_method
+def float_power(input, exponent):
+    return pow(as_operand(input, _dtypes.float64), _as_double(exponent))
+
+
+def _as_double(x):
+    return x.double() if isinstance(x, Tensor) else float(x)
+
+
+def _out(result, out):
+    """torch's out= argument: write the result into `out` (resized as torch would)."""
+    if out is None:
+        return result
+    from ._tensor_ops_inplace import assign_out
+    return assign_out(out, result)
+
+
+# -- comparisons ----------------------------------------------------------------------------------
+
+
+def _comparison(op, name):
+    def compare(input, other, *, out=None):
+        if other is None or isinstance(other, str):
+            raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not "
+                            f"{type(other).__name__}")
+        a, b = binary_operands(input, other)
+        if a.dtype == _dtypes.bool and op is not ops.equal:  # the IR orders numbers only
+            a, b = call(ops.cast, a, to=_dtypes.uint8), call(ops.cast, b, to=_dtypes.uint8)
+        return _out(call(op, a, b), out)
+    compare.__name__ = name
+    return compare
+
+
+eq = _comparison(ops.equal, "eq")
+lt = less = _comparison(ops.less, "lt")
+le = less_equal = _comparison(ops.less_or_equal, "le")
+gt = greater = _comparison(ops.greater, "gt")
+ge = greater_equal = _comparison(ops.greater_or_equal, "ge")
+
+
+def ne(input, other, *, out=None):
+    return _out(call(ops.not_, eq(input, other)), out)
+
+
+not_equal = ne
+
+
+def equal(input, other) -> bool:
+    """torch.equal: same shape and same elements."""
+    return tuple(input.shape) == tuple(other.shape) and bool(eq(input, other).all().item())
+
+
+# -- logical and bitwise --------------------------------------------------------------------------
+
+
+def _as_bool(x):
+    x = wrap(x)
+    return x if x.dtype == _dtypes.bool else call(ops.not_, eq(x, 0))
+
+
+def logical_not(input, *, out=None):
+    return _out(call(ops.not_, _as_bool(input)), out)
+
+
+def logical_and(input, other, *, out=None):
+    return _out(call(ops.and_, _as_bool(input), _as_bool(other)), out)
+
+
+def logical_or(input, other, *, out=None):
+    return _out(call(ops.or_, _as_bool(input), _as_bool(other)), out)
+
+
+def logical_xor(input, other, *, out=None):
+    return _out(call(ops.xor, _as_bool(input), _as_bool(other)), out)
+
+
+_BOOL_OPS = {"and": ops.and_, "or": ops.or_, "xor": ops.xor}
+_INT_OPS = {"and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}
+
+
+def _bitwise(name):
+    def bitwise(input, other):
+        a, b = binary_operands(input, other)
+        if a.dtype == _dtypes.bool:
+            return call(_BOOL_OPS[name], a, b)
+        if a.dtype.kind not in "iu":
+            raise RuntimeError(f'"bitwise_{name}_cpu" not implemented for '
+                               f"'{_dtypes.legacy_name(a.dtype)}'")
+        # NOTE: integer bit operations have no IR op (ONNX's BitwiseAnd etc. are not in the IR);
+        # they carry no gradient, so they are computed on the arrays (eagerly only).
+        return Tensor(np.asarray(_INT_OPS[name](np.asarray(a.array), np.asarray(b.array))))
+    bitwise.__name__ = f"bitwise_{name}"
+    return bitwise
+
+
+bitwise_and, bitwise_or, bitwise_xor = _bitwise("and"), _bitwise("or"), _bitwise("xor")
+
+
+def bitwise_not(input):
+    if input.dtype == _dtypes.bool:
+        return call(ops.not_, input)
+    if input.dtype.kind not in "iu":
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for "
+                           f"'{_dtypes.legacy_name(input.dtype)}'")
+    return sub(call(ops.neg, input), 1)  # ~x == -x - 1 in two's complement
+
+
+# -- installation ---------------------------------------------------------------------------------
+
+
+def _reflected(fn):
+    return lambda self, other: fn(wrap_number(other, self), self)
+
+
+def wrap_number(x, like):
+    """A reflected operand: Python numbers stay numbers (they promote as scalars)."""
+    return x if not isinstance(x, np.ndarray) else Tensor(x)
 
 
 def _install() -> None:
-    arithmetic = {"add": ops.add, "sub": ops.sub, "mul": ops.mul}
-    for name, op in arithmetic.items():
-        setattr(Tensor, f"__{name}__", _binary(op))
-        setattr(Tensor, f"__r{name}__", _reflected(op))
-        setattr(Tensor, f"__i{name}__", _inplace(_binary(op)))
-    Tensor.__truediv__ = lambda self, other: true_divide(self, other)
-    Tensor.__rtruediv__ = lambda self, other: true_divide(other, self)
-    Tensor.__itruediv__ = _inplace(lambda self, other: true_divide(self, other))
-    Tensor.__pow__ = _binary(ops.pow)
-    Tensor.__rpow__ = _reflected(ops.pow)
-    Tensor.__ipow__ = _inplace(_binary(ops.pow))
-    Tensor.__matmul__ = lambda self, other: call(ops.matmul, *binary_operands(self, other))
-    Tensor.__rmatmul__ = lambda self, other: call(ops.matmul, *binary_operands(other, self))
-    Tensor.__neg__ = lambda self: call(ops.neg, self)
+    from ._tensor_ops_inplace import inplace
+    binary = {"add": add, "sub": sub, "mul": mul, "truediv": true_divide,
+              "floordiv": floor_divide, "mod": remainder, "pow": pow, "and": bitwise_and,
+              "or": bitwise_or, "xor": bitwise_xor}
+    for name, fn in binary.items():
+        setattr(Tensor, f"__{name}__", fn)
+        setattr(Tensor, f"__r{name}__", _reflected(fn))
+        setattr(Tensor, f"__i{name}__", inplace(fn))
+    for name, fn in {"eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge}.items():
+        setattr(Tensor, f"__{name}__", _rich_compare(fn))
+    Tensor.__matmul__ = lambda self, other: _matmul(self, other)
+    Tensor.__rmatmul__ = lambda self, other: _matmul(wrap(other), self)
+    Tensor.__neg__ = lambda self: neg(self)
     Tensor.__pos__ = lambda self: self
-    Tensor.__abs__ = lambda self: call(ops.abs_, self)
-    comparisons = {"eq": ops.equal, "ne": None, "lt": ops.less, "le": ops.less_or_equal,
-                   "gt": ops.greater, "ge": ops.greater_or_equal}
-    for name, op in comparisons.items():
-        if op is not None:
-            setattr(Tensor, f"__{name}__", _compare(op))
-    Tensor.__ne__ = lambda self, other: call(ops.not_, _compare(ops.equal)(self, other))
+    Tensor.__abs__ = lambda self: self.abs()
+    Tensor.__invert__ = bitwise_not
     Tensor.__hash__ = lambda self: id(self)
-    Tensor.__invert__ = lambda self: call(ops.not_, self)
-    Tensor.__and__ = _binary(ops.and_)
-    Tensor.__or__ = _binary(ops.or_)
-    Tensor.__xor__ = _binary(ops.xor)
+
+
+def _rich_compare(fn):
+    def method(self, other):
+        if other is None or isinstance(other, str) or (
+                not isinstance(other, (Tensor, np.ndarray, np.generic, int, float, bool))):
+            return NotImplemented  # Python then answers == with identity, as for torch
+        return fn(self, other)
+    return method
+
+
+def neg(input):
+    if input.dtype == _dtypes.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return call(ops.neg, input)
+
+
+def _matmul(a, b):
+    from ._linalg import matmul
+    return matmul(a, b)
 
 
 _install()
+
+from ._tensor_ops_inplace import assign_inplace  # noqa: E402,F401  (kept importable from here)

@@ -1,18 +1,31 @@
-"""torch.autograd: backward, grad and the grad-mode switches, over the IR tape."""
+"""torch.autograd: backward, grad, the grad-mode switches, Function, Variable, over the IR tape.
+
+The IR's autodiff does the propagation; this layer adds torch's checks and messages, tensor
+hooks on leaves (run on each new gradient before it accumulates) and gives every leaf its own
+`.grad` tensor (the IR hands the same cotangent object to, e.g., both operands of an add).
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import numpy as np
 
 import core_ir
 from core_ir import ops
 from core_ir.errors import GradientError
 
-from .._tensor import Tensor, wrap
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .._tensor import Size, Tensor, wrap
+from . import hooks as _hooks
+from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
+                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .variable import Variable  # noqa: F401
 
 
-def _seeds(tensors, grad_tensors):
+def _as_list(x) -> list:
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _seeds(tensors, grad_tensors) -> list:
     seeds = []
     for i, t in enumerate(tensors):
         g = None if grad_tensors is None else grad_tensors[i]
@@ -20,7 +33,12 @@ def _seeds(tensors, grad_tensors):
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             g = ops.ones_like(t)
-        seeds.append(wrap(g))
+        g = wrap(g)
+        if tuple(g.shape) != tuple(t.shape):
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{Size(g.shape)!r} and output[{i}] has a shape of "
+                               f"{Size(t.shape)!r}.")
+        seeds.append(g if g.dtype == t.dtype else g.to(t.dtype))
     return seeds
 
 
@@ -31,35 +49,95 @@ def _check_requires_grad(tensors) -> None:
                                "a grad_fn")
 
 
+def _leaves(roots) -> list:
+    """The leaves that require grad and the tensors retaining grads, reachable from roots."""
+    found, seen = {}, set()
+    stack = [t.creator for t in roots if t.creator is not None]
+    for t in roots:
+        if t.creator is None and t.requires_grad:
+            found[id(t)] = t
+    while stack:
+        rec = stack.pop()
+        if id(rec) in seen or rec.inputs is None:
+            continue
+        seen.add(id(rec))
+        for t in rec.inputs:
+            if t is None or not t.requires_grad:
+                continue
+            if t.creator is None or t.retains_grad:
+                found[id(t)] = t
+            if t.creator is not None:
+                stack.append(t.creator)
+    return list(found.values())
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
-             inputs=None) -> None:
+             grad_variables=None, inputs=None) -> None:
     """Accumulate d(tensors)/d(leaves) into the leaves' `.grad` (torch.autograd.backward)."""
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    tensors = _as_list(tensors)
+    if grad_tensors is not None and isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
     _check_requires_grad(tensors)
+    seeds = _seeds(tensors, grad_tensors)
     retain = create_graph if retain_graph is None else retain_graph
+    if inputs is not None:
+        _accumulate_into(_as_list(inputs), grad(tensors, _as_list(inputs), seeds, retain,
+                                                create_graph, allow_unused=True))
+        return
+    leaves = _leaves(tensors)
+    before = {id(t): t.grad for t in leaves}
+    hooked = [t for t in _hooks.hooked_leaves() if id(t) in before]
+    for t in hooked:
+        t.grad = None
     try:
-        if inputs is not None:
-            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            found = core_ir.backward(tensors, _seeds(tensors, grad_tensors), inputs, retain,
-                                     create_graph, accumulate=False)
-            for t, g in zip(inputs, found):
-                if g is not None:
-                    t.grad = g if t.grad is None else t.grad + g
-            return
-        core_ir.backward(tensors, _seeds(tensors, grad_tensors), None, retain, create_graph)
+        core_ir.backward(tensors, seeds, None, retain, create_graph)
     except GradientError as err:
         raise RuntimeError(str(err)) from None
+    finally:
+        for t in hooked:
+            t.grad = _hooked_sum(t, before[id(t)], t.grad)
+    _own_grads(leaves, before, seeds)
+
+
+def _hooked_sum(t, old, new):
+    if new is None:
+        return old
+    new = _hooks.apply_leaf_hooks(t, new)
+    return new if old is None else old + new
+
+
+def _accumulate_into(inputs, found) -> None:
+    for t, g in zip(inputs, found):
+        if g is not None:
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def _own_grads(leaves, before, seeds) -> None:
+    """Copy a new `.grad` that shares its array with another leaf's or with a seed."""
+    taken = {id(np.asarray(s.array)) for s in seeds if s.array is not None}
+    for t in leaves:
+        g = t.grad
+        if g is None or g is before[id(t)] or g.array is None:
+            continue
+        key = id(g.array)
+        if key in taken or not isinstance(g, Tensor):
+            t.grad = Tensor(np.array(g.array))
+        else:
+            taken.add(key)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
-         allow_unused: bool | None = None, materialize_grads: bool = False):
+         only_inputs: bool = True, allow_unused=None, is_grads_batched: bool = False,
+         materialize_grads: bool = False):
     """torch.autograd.grad: gradients of outputs w.r.t. inputs, nothing accumulated."""
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    single = isinstance(inputs, Tensor)
-    inputs = [inputs] if single else list(inputs)
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
     if grad_outputs is not None and isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     _check_requires_grad(outputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
     try:
         found = core_ir.backward(outputs, _seeds(outputs, grad_outputs), inputs, retain,
@@ -68,13 +146,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         raise RuntimeError(str(err)) from None
     for i, g in enumerate(found):
         if g is None and not (allow_unused or materialize_grads):
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used "
-                               "in the graph. Set allow_unused=True if this is the desired "
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                               "used in the graph. Set allow_unused=True if this is the desired "
                                "behavior.")
         if g is None and materialize_grads:
             found[i] = ops.zeros_like(inputs[i])
+        elif g is not None and inputs[i].creator is None:
+            found[i] = _hooks.apply_leaf_hooks(inputs[i], g)
     return tuple(found)
 
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode"]
+           "inference_mode", "is_inference_mode_enabled", "Function", "FunctionCtx",
+           "Variable", "once_differentiable"]

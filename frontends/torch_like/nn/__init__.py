@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._tensor import Parameter
+from .._tensor import Parameter  # noqa: F401
 from . import functional, init, utils  # noqa: F401
-from .modules import *  # noqa: F401,F403
-from .modules.loss import *  # noqa: F401,F403
+from .modules import *
+from .modules.loss import *

@@ -1,5 +1,31 @@
-"""torch.optim."""
+"""torch.optim: the Optimizer base class, the built-in optimizers (their steps run through the
+IR's fused update ops) and lr_scheduler."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .adamax import Adamax
+from .asgd import ASGD
+from .nadam import NAdam
+from .optimizer import Optimizer
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
+from .sgd import SGD
+
+__all__ = [
+           "SGD",
+           "Adadelta",
+           "Adagrad",
+           "Adam",
+           "AdamW",
+           "Adamax",
+           "NAdam",
+           "Optimizer",
+           "RAdam",
+           "RMSprop",
+           "lr_scheduler",
+]

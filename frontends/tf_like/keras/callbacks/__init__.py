@@ -1,5 +1,13 @@
-"""keras.callbacks."""
+"""keras.callbacks: Keras 3's training callbacks."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .callback import Callback, CallbackList
+from .history import History, ProgbarLogger
+from .misc import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
+from .model_checkpoint import ModelCheckpoint
+from .monitor import EarlyStopping, MonitorCallback, ReduceLROnPlateau  # noqa: F401
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
+           "ReduceLROnPlateau", "ModelCheckpoint", "LearningRateScheduler", "TerminateOnNaN",
+           "CSVLogger", "LambdaCallback"]

@@ -1,5 +1,82 @@
-"""keras.metrics."""
+"""keras.metrics: Keras 3's metric classes and functions, `get`, `serialize`, `deserialize`."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import inspect
+
+from ..losses.functions import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
+                                categorical_crossentropy, categorical_focal_crossentropy,
+                                categorical_hinge, hinge, huber, kl_divergence, log_cosh,
+                                mean_absolute_error, mean_absolute_percentage_error,
+                                mean_squared_error, mean_squared_logarithmic_error, poisson,
+                                sparse_categorical_crossentropy, squared_hinge)
+from ..backend._state import to_snake_case
+from .accuracy import *  # noqa: F401,F403
+from .accuracy import __all__ as _accuracy
+from .auc import AUC
+from .confusion import *  # noqa: F401,F403
+from .confusion import __all__ as _confusion
+from .metric import Metric
+from .reduction import Mean, MeanMetricWrapper, Sum
+from .wrappers import *  # noqa: F401,F403
+from .wrappers import __all__ as _wrappers
+
+_CLASSES = [Metric, Mean, Sum, MeanMetricWrapper, AUC] + [
+    globals()[n] for n in _accuracy + _confusion + _wrappers if n[0].isupper()]
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT.update({
+    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,  # noqa: F405
+    "mse": MeanSquaredError, "MSE": MeanSquaredError,  # noqa: F405
+    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,  # noqa: F405
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,  # noqa: F405
+    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,  # noqa: F405
+})
+
+
+def serialize(metric):
+    """keras.metrics.serialize: {"module", "class_name", "config"} of a Metric."""
+    return {"module": "keras.metrics", "class_name": type(metric).__name__,
+            "config": metric.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """keras.metrics.deserialize: the inverse of `serialize` (or a name)."""
+    table = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
+    if isinstance(config, str):
+        return get(config)
+    cls = table.get(config["class_name"])
+    if cls is None:
+        raise ValueError(f"Could not interpret metric identifier: {config}")
+    return cls.from_config(config.get("config", {}))
+
+
+def get(identifier):
+    """keras.metrics.get: a name ("mse", "AUC", "auc"), a config dict, a function or a Metric;
+    a class name gives a new instance.
+
+    Raises:
+        ValueError: Keras's "Could not interpret metric identifier", plus the valid names.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = ALL_OBJECTS_DICT.get(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
+    valid = ", ".join(sorted({"accuracy", "acc", *ALL_OBJECTS_DICT} - {"Metric", "metric"}))
+    raise ValueError(f"Could not interpret metric identifier: {identifier}. Valid string "
+                     f"identifiers: {valid}")
+
+
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "AUC", *_accuracy, *_confusion,
+           *_wrappers, "get", "serialize", "deserialize", "binary_crossentropy",
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error",
+           "mean_absolute_error", "mean_absolute_percentage_error",
+           "mean_squared_logarithmic_error", "kl_divergence", "poisson", "hinge", "squared_hinge",
+           "categorical_hinge", "huber", "log_cosh", "binary_focal_crossentropy",
+           "categorical_focal_crossentropy"]

@@ -1,5 +1,22 @@
-"""keras.ops."""
+"""keras.ops (Keras 3): backend-neutral numpy-like ops and `keras.ops.nn`, over the IR.
+
+Every function works on eager tensors, on tensors being traced (inside `fit` or tf.function)
+and on KerasTensors (then it adds an operation to the Functional graph). Differences from
+Keras: dtypes are numpy dtypes; shapes that depend on data (`where` with one argument,
+`nonzero`, `unique`) are not offered, since IR shapes are static up to symbolic dims.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import nn  # noqa: F401
+from ._array import *  # noqa: F401,F403
+from ._array import __all__ as _array_all
+from ._core import *  # noqa: F401,F403
+from ._core import __all__ as _core_all
+from ._math import *  # noqa: F401,F403
+from ._math import __all__ as _math_all
+from ._operation import Node, Operation  # noqa: F401
+from .nn import *  # noqa: F401,F403
+from .nn import __all__ as _nn_all
+
+__all__ = [*_core_all, *_math_all, *_array_all, *_nn_all, "nn", "Operation", "Node"]

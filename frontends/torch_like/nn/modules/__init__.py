@@ -2,4 +2,36 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import (
+    activation,
+    batchnorm,
+    container,
+    conv,
+    dropout,
+    flatten,
+    instancenorm,
+    linear,
+    normalization,
+    pooling,
+    sparse,
+    upsampling,
+)
+from .activation import *
+from .batchnorm import *
+from .container import *
+from .conv import *
+from .dropout import *
+from .flatten import *
+from .instancenorm import *
+from .linear import *
+from .module import Module
+from .normalization import *
+from .pooling import *
+from .sparse import *
+from .upsampling import *
+
+__all__: list[str] = ["Module"]
+for _m in (activation, batchnorm, container, conv, dropout, flatten, instancenorm, linear,
+           normalization, pooling, sparse, upsampling):
+    __all__ += _m.__all__
+del _m

@@ -1,5 +1,17 @@
-"""torch.nn.utils."""
+"""torch.nn.utils: gradient clipping and parameter/vector conversion. (nn.utils.rnn is part
+of the recurrent-modules work.)"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import clip_grad, convert_parameters  # noqa: F401
+from .clip_grad import (
+                        clip_grad_norm,
+                        clip_grad_norm_,
+                        clip_grad_value_,
+                        clip_grads_with_norm_,
+                        get_total_norm,
+)
+from .convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
+           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]

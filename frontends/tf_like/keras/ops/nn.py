@@ -1,0 +1,354 @@
+"""keras.ops.nn: activations, convolution, pooling, normalization and loss functions.
+
+Layout: Keras's `data_format` 'channels_last' (the default) is the IR's "NHWC", 'channels_first'
+is "NCHW"; Keras kernels are always HWIO (spatial dims, in/groups, out), and transposed
+convolution kernels HWOI. 'same' padding is ONNX SAME_UPPER (the extra cell at the end).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core_ir import ops as ir
+
+from ..._tensor import call
+from ..backend import _config
+from ._core import cast, floating, ints, normalize_axis, promote, tensor
+from ._math import clip, divide, log, maximum, mean, multiply, square, subtract, sum
+from ._operation import keras_op
+
+_FORMATS = {"channels_last": "NHWC", "channels_first": "NCHW"}
+
+
+def ir_format(data_format) -> str:
+    return _FORMATS[_config.standardize_data_format(data_format)]
+
+
+def standardize_tuple(value, n: int, name: str) -> tuple:
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ValueError(f"The `{name}` argument must be a tuple of {n} integers. Received "
+                         f"{name}={value}")
+    return value
+
+
+def _const(value, like):
+    return tensor(np.asarray(value, dtype=like.dtype))
+
+
+# -- activations ----------------------------------------------------------------------------------
+@keras_op
+def relu(x):
+    return call(ir.relu, floating(x))
+
+
+@keras_op
+def relu6(x):
+    x = floating(x)
+    return call(ir.clip, x, _const(0, x), _const(6, x))
+
+
+@keras_op
+def sigmoid(x):
+    return call(ir.sigmoid, floating(x))
+
+
+@keras_op
+def softplus(x):
+    return call(ir.softplus, floating(x))
+
+
+@keras_op
+def softsign(x):
+    return call(ir.softsign, floating(x))
+
+
+@keras_op
+def silu(x):
+    x = floating(x)
+    return call(ir.mul, x, call(ir.sigmoid, x))
+
+
+swish = silu
+
+
+@keras_op
+def log_sigmoid(x):
+    x = floating(x)
+    return call(ir.neg, call(ir.softplus, call(ir.neg, x)))
+
+
+@keras_op
+def leaky_relu(x, negative_slope=0.2):
+    return call(ir.leaky_relu, floating(x), alpha=float(negative_slope))
+
+
+@keras_op
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6 (Keras 3; Keras 2 used 0.2 x + 0.5)."""
+    return call(ir.hard_sigmoid, floating(x), alpha=1.0 / 6.0, beta=0.5)
+
+
+@keras_op
+def hard_silu(x):
+    return call(ir.hard_swish, floating(x))
+
+
+hard_swish = hard_silu
+
+
+@keras_op
+def elu(x, alpha=1.0):
+    return call(ir.elu, floating(x), alpha=float(alpha))
+
+
+@keras_op
+def selu(x):
+    return call(ir.selu, floating(x))
+
+
+@keras_op
+def gelu(x, approximate=True):
+    return call(ir.gelu, floating(x), approximate="tanh" if approximate else "none")
+
+
+@keras_op
+def celu(x, alpha=1.0):
+    return call(ir.celu, floating(x), alpha=float(alpha))
+
+
+@keras_op
+def mish(x):
+    return call(ir.mish, floating(x))
+
+
+@keras_op
+def glu(x, axis=-1):
+    a, b = call(ir.split, floating(x), axis=axis, num_outputs=2)
+    return call(ir.mul, a, call(ir.sigmoid, b))
+
+
+@keras_op
+def hard_tanh(x):
+    x = floating(x)
+    return call(ir.clip, x, _const(-1, x), _const(1, x))
+
+
+@keras_op
+def softmax(x, axis=-1):
+    x = floating(x)
+    if isinstance(axis, (tuple, list)):
+        from ._math import exp, logsumexp
+        return exp(subtract(x, logsumexp(x, axis=axis, keepdims=True)))
+    return call(ir.softmax, x, axis=int(axis))
+
+
+@keras_op
+def log_softmax(x, axis=-1):
+    return call(ir.log_softmax, floating(x), axis=int(axis))
+
+
+# -- convolution ------------------------------------------------------------------------------------
+def _conv_attrs(x, kernel_spatial: tuple, strides, padding, data_format, dilation_rate) -> dict:
+    n = x.ndim - 2
+    padding = padding.lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding}")
+    return {"strides": standardize_tuple(strides, n, "strides"),
+            "dilations": standardize_tuple(dilation_rate, n, "dilation_rate"),
+            "auto_pad": "SAME_UPPER" if padding == "same" else "VALID",
+            "data_format": ir_format(data_format)}
+
+
+@keras_op
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution; kernel (*spatial, in_channels / groups, out_channels); the group count
+    is in_channels // kernel's in_channels."""
+    x, w = promote(floating(inputs), kernel)
+    fmt = ir_format(data_format)
+    channels = x.shape[-1] if fmt == "NHWC" else x.shape[1]
+    group = channels // w.shape[-2] if isinstance(channels, int) else 1
+    attrs = _conv_attrs(x, tuple(w.shape[:-2]), strides, padding, data_format, dilation_rate)
+    return call(ir.conv, x, w, group=group, kernel_format="HWIO", **attrs)
+
+
+@keras_op
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """Each input channel convolved with its own `depth_multiplier` filters; kernel
+    (*spatial, in_channels, depth_multiplier); output channel c * multiplier + m."""
+    x, w = promote(floating(inputs), kernel)
+    spatial, cin, mult = tuple(w.shape[:-2]), w.shape[-2], w.shape[-1]
+    grouped = call(ir.reshape, w, ints([*spatial, 1, cin * mult]))
+    attrs = _conv_attrs(x, spatial, strides, padding, data_format, dilation_rate)
+    return call(ir.conv, x, grouped, group=cin, kernel_format="HWIO", **attrs)
+
+
+@keras_op
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+def conv_transpose_padding(kernel: int, stride: int, dilation: int, padding: str,
+                           output_padding) -> tuple[int, int]:
+    """(symmetric pad, output_padding) as Keras's torch backend computes them: the output is
+    (n - 1) * s + k_eff - 2 pad + output_padding, which is n * s for 'same' and
+    (n - 1) * s + max(k_eff, s) for 'valid' when output_padding is None."""
+    k = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        op = max(k, stride) - k if output_padding is None else output_padding
+        pad = 0
+    else:
+        wanted = stride - k % 2 if output_padding is None else output_padding
+        pad = max(-((k % 2 - k + wanted) // 2), 0)
+        op = 2 * pad + k % 2 - k + wanted
+    return pad, (min(op, max(stride - 1, 0)) if op >= stride else op)
+
+
+@keras_op
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1):
+    """Transposed convolution; kernel (*spatial, out_channels, in_channels)."""
+    x, w = promote(floating(inputs), kernel)
+    n = x.ndim - 2
+    strides = standardize_tuple(strides, n, "strides")
+    dilations = standardize_tuple(dilation_rate, n, "dilation_rate")
+    ops_ = [None] * n if output_padding is None else list(
+        standardize_tuple(output_padding, n, "output_padding"))
+    geo = [conv_transpose_padding(k, s, d, padding.lower(), o)
+           for k, s, d, o in zip(w.shape[:-2], strides, dilations, ops_)]
+    pads = [p for p, _ in geo] * 2
+    return call(ir.conv_transpose, x, w, strides=strides, dilations=dilations, pads=pads,
+                output_padding=[o for _, o in geo], data_format=ir_format(data_format),
+                kernel_format="HWOI")
+
+
+# -- pooling ------------------------------------------------------------------------------------
+def _pool_attrs(x, pool_size, strides, padding, data_format) -> dict:
+    n = x.ndim - 2
+    size = standardize_tuple(pool_size, n, "pool_size")
+    strides = size if strides is None else standardize_tuple(strides, n, "strides")
+    padding = padding.lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"`padding` must be 'valid' or 'same'. Received: padding={padding}")
+    return {"kernel_shape": size, "strides": strides,
+            "auto_pad": "SAME_UPPER" if padding == "same" else "VALID",
+            "data_format": ir_format(data_format)}
+
+
+@keras_op
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    x = floating(inputs)
+    return call(ir.max_pool, x, **_pool_attrs(x, pool_size, strides, padding, data_format))[0]
+
+
+@keras_op
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average over each window; with 'same' padding the padded cells are not counted."""
+    x = floating(inputs)
+    return call(ir.average_pool, x, count_include_pad=0,
+                **_pool_attrs(x, pool_size, strides, padding, data_format))
+
+
+# -- encodings ------------------------------------------------------------------------------------
+@keras_op
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
+    idx = cast(x, "int64")
+    dt = np.dtype(_config.standardize_dtype(dtype))
+    return call(ir.one_hot, idx, ints([num_classes]), tensor(np.array([0, 1], dt)), axis=axis)
+
+
+@keras_op
+def multi_hot(inputs, num_classes, axis=-1, dtype=None, sparse=False):
+    hot = one_hot(inputs, num_classes, axis=axis, dtype=dtype)
+    reduce_axis = -2 if axis == -1 else 1
+    from ._math import max as max_
+    return max_(hot, axis=reduce_axis) if len(hot.shape) > 1 else hot
+
+
+# -- normalization --------------------------------------------------------------------------------
+@keras_op
+def moments(x, axes, keepdims=False, synchronized=False):
+    """(mean, variance) over `axes`, the variance biased (population)."""
+    x = floating(x)
+    m = mean(x, axis=axes, keepdims=True)
+    v = mean(square(subtract(x, m)), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        m = mean(x, axis=axes, keepdims=False)
+    return m, v
+
+
+@keras_op
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    x = floating(x)
+    shape = [1] * x.ndim
+    shape[normalize_axis(axis, x.ndim)] = -1
+
+    def bc(t):
+        return call(ir.reshape, tensor(t), ints(shape))
+
+    inv = call(ir.reciprocal, call(ir.sqrt, call(ir.add, bc(variance), _const(epsilon, x))))
+    if scale is not None:
+        inv = call(ir.mul, inv, bc(scale))
+    y = call(ir.mul, call(ir.sub, x, bc(mean)), inv)
+    return y if offset is None else call(ir.add, y, bc(offset))
+
+
+@keras_op
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """x / max(norm(x), epsilon) along `axis` (L2 by default)."""
+    x = floating(x)
+    eps = _config.epsilon() if epsilon is None else epsilon
+    from ._math import norm
+    n = norm(x, ord=order, axis=axis, keepdims=True)
+    return divide(x, maximum(n, eps))
+
+
+# -- losses ---------------------------------------------------------------------------------------
+@keras_op
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary crossentropy; probabilities are clipped to [eps, 1 - eps]."""
+    target, output = promote(floating(target), floating(output))
+    if from_logits:
+        return _bce_logits(target, output)
+    eps = _config.epsilon()
+    output = clip(output, eps, 1.0 - eps)
+    bce = call(ir.add, call(ir.mul, target, log(output)),
+               call(ir.mul, subtract(1.0, target), log(subtract(1.0, output))))
+    return call(ir.neg, bce)
+
+
+def _bce_logits(target, logits):
+    return call(ir.binary_cross_entropy_with_logits, logits, target, reduction="none")
+
+
+@keras_op
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = promote(floating(target), floating(output))
+    if from_logits:
+        return multiply(-1.0, sum(multiply(target, log_softmax(output, axis=axis)), axis=axis))
+    output = divide(output, sum(output, axis=axis, keepdims=True))
+    eps = _config.epsilon()
+    output = clip(output, eps, 1.0 - eps)
+    return multiply(-1.0, sum(multiply(target, log(output)), axis=axis))
+
+
+@keras_op
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    output = floating(output)
+    if len(target.shape) == len(output.shape) and target.shape[-1] == 1:
+        target = call(ir.squeeze, tensor(target), ints([len(target.shape) - 1]))
+    hot = one_hot(target, output.shape[axis], axis=axis, dtype=output.dtype.name)
+    return categorical_crossentropy(hot, output, from_logits=from_logits, axis=axis)
+
+
+__all__ = ["relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
+           "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
+           "celu", "mish", "glu", "hard_tanh", "softmax", "log_softmax", "conv",
+           "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
+           "one_hot", "multi_hot", "moments", "batch_normalization", "normalize",
+           "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]

@@ -1,0 +1,57 @@
+"""keras.utils.to_categorical and normalize; set_random_seed."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+
+def to_categorical(x, num_classes=None):
+    """Mirrors keras.utils.to_categorical: integer class vector -> one-hot float32 matrix with
+    the class axis last (a trailing axis of size 1 is dropped first).
+
+    Example:
+        >>> to_categorical([0, 2], num_classes=3)
+        array([[1., 0., 0.],
+               [0., 0., 1.]], dtype=float32)
+    """
+    x = np.array(x, dtype="int64")
+    input_shape = x.shape
+    if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+        input_shape = tuple(input_shape[:-1])
+    x = x.reshape(-1)
+    if not num_classes:
+        num_classes = int(np.max(x)) + 1
+    categorical = np.zeros((x.shape[0], num_classes), dtype="float32")
+    categorical[np.arange(x.shape[0]), x] = 1
+    return np.reshape(categorical, input_shape + (num_classes,))
+
+
+def normalize(x, axis=-1, order=2):
+    """Mirrors keras.utils.normalize: x divided by its `order`-norm along `axis` (numpy arrays;
+    tensors go through the L2 formula of keras.ops.normalize)."""
+    if isinstance(x, np.ndarray):
+        norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+        norm[norm == 0] = 1
+        return x / np.expand_dims(norm, axis or -1)
+    from ..losses.functions import l2_normalize
+    if order != 2:
+        raise ValueError(f"normalize of a tensor supports order=2 only, got order={order}")
+    return l2_normalize(x, axis=axis)
+
+
+def set_random_seed(seed):
+    """Mirrors keras.utils.set_random_seed: seeds Python's `random`, numpy's global generator
+    and tf.random (whose streams feed dropout and initializers in tf_like).
+
+    Raises:
+        ValueError: the seed is not an int.
+    """
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "
+                         f"(of type {type(seed)})")
+    random.seed(seed)
+    np.random.seed(seed)
+    from ... import random as tf_random
+    tf_random.set_seed(seed)

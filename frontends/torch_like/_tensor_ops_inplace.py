@@ -1,0 +1,102 @@
+"""torch's in-place semantics: `x.add_(y)`, `x += y`, `out=` arguments.
+
+Outside autograd the result is written into x's memory, so views and `.data` aliases see it;
+inside autograd x takes over the result's place on the tape (the record that read the old x
+keeps a stand-in holding the old array). A leaf that requires grad refuses in-place changes
+while grad mode is on, as in torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import core_ir
+from core_ir import ops
+
+from . import _dtypes
+from ._tensor import Tensor, call
+
+
+def check_inplace(self) -> None:
+    if self.requires_grad and self.creator is None and core_ir.is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
+    """torch's canCast: no float -> integral and no non-bool -> bool."""
+    if src.kind == "f" and dst.kind != "f":
+        return False
+    return not (dst.kind == "b" and src.kind != "b")
+
+
+def assign_inplace(self: Tensor, result: Tensor, resize: bool = False) -> Tensor:
+    """Make `self` hold `result` (torch in-place semantics). See the module docstring.
+    `resize`: the in-place shape changes (unsqueeze_, t_, ...) may change self's shape."""
+    check_inplace(self)
+    if result.dtype != self.dtype:
+        if not _can_cast(result.dtype, self.dtype):
+            raise RuntimeError(f"result type {_dtypes.legacy_name(result.dtype)} can't be cast "
+                               f"to the desired output type {_dtypes.legacy_name(self.dtype)}")
+        result = call(ops.cast, result, to=self.dtype)
+    if resize and tuple(result.shape) != tuple(self.shape):
+        _take_over(self, result)
+        self.version += 1
+        return self
+    if tuple(result.shape) != tuple(self.shape):
+        if self.array is None or np.broadcast_shapes(result.shape, self.shape) != self.shape:
+            raise RuntimeError(f"output with shape {_list(self.shape)} doesn't match the "
+                               f"broadcast shape {_list(np.broadcast_shapes(result.shape, self.shape))}")
+        result = call(ops.expand, result, ops.const_ints(self.shape))
+    if self.array is not None and not result.requires_grad and self.creator is None:
+        _write(self, result)
+    else:
+        _take_over(self, result)
+    self.version += 1
+    return self
+
+
+def _list(shape) -> str:
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def _write(self: Tensor, result: Tensor) -> None:
+    a = self.array
+    if isinstance(a, np.ndarray) and a.flags.writeable:
+        np.copyto(a, result.array)
+    else:  # a numpy scalar or a read-only (broadcast) view: a new buffer instead
+        self.array = np.array(np.broadcast_to(result.array, self.shape))
+
+
+def _take_over(self: Tensor, result: Tensor) -> None:
+    """self becomes result on the tape. The record that produced result keeps reading the old
+    self through a stand-in that holds the old array."""
+    rec = result.creator
+    if rec is not None and rec.inputs is not None:
+        stand_in = Tensor(self.array) if self.array is not None else Tensor(value=self.value)
+        stand_in.requires_grad = self.requires_grad
+        stand_in.creator = self.creator
+        if self.creator is not None and self.creator.outputs is not None:
+            self.creator.outputs = tuple(stand_in if o is self else o for o in self.creator.outputs)
+        rec.inputs = tuple(stand_in if t is self else t for t in rec.inputs)
+        rec.outputs = tuple(self if o is result else o for o in rec.outputs)
+    self.array = result.array
+    if result.array is None:
+        self.value = result.value
+    self.requires_grad = result.requires_grad
+    self.creator = rec
+
+
+def inplace(fn, resize: bool = False):
+    """The in-place form of a function of (self, *args): x.add_(y) is x = x + y, in place."""
+    def method(self, *args, **kwargs):
+        return assign_inplace(self, fn(self, *args, **kwargs), resize)
+    method.__name__ = f"{getattr(fn, '__name__', 'op')}_"
+    return method
+
+
+def assign_out(out: Tensor, result: Tensor) -> Tensor:
+    """torch's out=: out takes the result's shape and its own dtype (resized if needed)."""
+    if tuple(out.shape) != tuple(result.shape) and out.array is not None:
+        out.array = np.zeros(result.shape, out.dtype)
+    return assign_inplace(out, result)

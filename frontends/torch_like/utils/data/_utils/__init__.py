@@ -1,0 +1,3 @@
+"""torch.utils.data._utils: collate functions (imported by name in user code)."""
+
+from . import collate  # noqa: F401
