@@ -90,7 +90,15 @@ def bind(op: Op, inputs: Sequence[Tensor | None], attrs: dict):
 
 
 def _call(op, *inputs, **attrs):
-    return bind(op, inputs, attrs)
+    # bind's body, repeated here: this is the hottest frame of eager code (one call per op)
+    attrs = op.resolve_attrs(attrs) if attrs else op.defaults
+    out = _current.apply(op, inputs, attrs)
+    if _grad_enabled and op.vjp is not None:
+        for t in inputs:
+            if t is not None and t.requires_grad:
+                _record(op, inputs, attrs, out)
+                break
+    return out
 
 
 Op.__call__ = _call  # one frame less per op call than delegating through Op.__call__
