@@ -17,14 +17,16 @@ wrong benchmark is worse than a slow one).
         [--repeat 30] [--warmup 3] [--threads 1]
 
 `--threads` sets torch's intra-op threads (as benchmarks/dispatch.py does) and, through
-`torch_like.set_num_threads` when available, numpy's BLAS threads, so both sides compute with the
-same number of cores (0: leave both at their defaults). Benchmarks are not tests: nothing here
+`torch_like.set_num_threads` (which needs threadpoolctl to act), numpy's BLAS threads, so both
+sides compute with the same number of cores; the header says what took effect (0: leave both at
+their defaults). Benchmarks are not tests: nothing here
 asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
@@ -121,11 +123,11 @@ def set_threads(n: int) -> str:
     if torch is not None:
         torch.set_num_threads(n)
         notes.append(f"torch intra-op threads {n}")
-    if hasattr(ttorch, "set_num_threads"):
-        ttorch.set_num_threads(n)
+    ttorch.set_num_threads(n)
+    if importlib.util.find_spec("threadpoolctl") is not None:
         notes.append(f"numpy BLAS threads {n}")
-    else:
-        notes.append("numpy BLAS threads: default (torch_like.set_num_threads unavailable)")
+    else:  # torch_like.set_num_threads can only record the number
+        notes.append("numpy BLAS threads: default (threadpoolctl not installed)")
     return ", ".join(notes)
 
 

@@ -18,7 +18,7 @@ int8, int16, int32, int64 = (_np.dtype(n) for n in ("int8", "int16", "int32", "i
 uint8, bool = _np.dtype("uint8"), _np.dtype("bool")  # noqa: A001
 DType = type(float32)
 
-from . import dtypes  # noqa: E402,F401
+from . import dtypes, nest  # noqa: E402,F401
 from .dtypes import DType, as_dtype, double, half, uint16, uint32, uint64  # noqa: E402,F401
 from ._shape import TensorSpec  # noqa: E402,F401
 from ._function import *  # noqa: E402,F401,F403

@@ -208,7 +208,10 @@ class Function:
         return concrete.run(arrays)
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
-        """The ConcreteFunction for these arguments (TensorSpecs allowed), tracing if needed."""
+        """The ConcreteFunction for these arguments (TensorSpecs allowed), tracing if needed;
+        with an input_signature, no arguments are needed."""
+        if self._input_signature is not None and not args and not kwargs:
+            return self._signature_trace()
         return self._concrete_for(args, kwargs)[0]
 
     # -- signature handling --------------------------------------------------------------------
@@ -274,24 +277,31 @@ class Function:
             raise TypeError(f"Binding inputs to tf.function failed: the function takes "
                             f"{len(sig)} argument(s) by its input_signature, got "
                             f"{len(flat_args)}. Received args: {args} and kwargs: {kwargs}")
-        spec_leaves, spec_tree = _nest.flatten(tuple(sig))
-        arg_leaves, arg_tree = _nest.flatten(tuple(flat_args))
-        if spec_tree != arg_tree and len(arg_leaves) != len(spec_leaves):
+        spec_leaves = _nest.flatten(tuple(sig))[0]
+        try:
+            arg_leaves = _up_to(tuple(sig), tuple(flat_args))
+        except (TypeError, KeyError, IndexError):
             raise TypeError(f"Binding inputs to tf.function failed: the structure of the "
-                            f"arguments {flat_args} does not match input_signature {sig}")
+                            f"arguments {flat_args} does not match input_signature {sig}") \
+                from None
         arrays = []
         for x, spec in zip(arg_leaves, spec_leaves):
-            a = x if _is_tensor_leaf(x) else np.asarray(x, dtype=spec.dtype)
+            a = x if _is_tensor_leaf(x) or isinstance(x, TensorSpec) else \
+                np.asarray(x, dtype=spec.dtype)
             if not spec.is_compatible_with(a):
                 raise TypeError(
                     f"Binding inputs to tf.function failed due to `Can not cast "
                     f"{TensorSpec(a.shape, a.dtype)!r} to {spec!r}`. Received args: {args} and "
                     f"kwargs: {kwargs} for signature: {tuple(sig)}.")
             arrays.append(a)
+        return self._signature_trace(), arrays
+
+    def _signature_trace(self) -> ConcreteFunction:
         if None not in self._cache:
-            specs = [_Input(s.dtype, s.shape) for s in spec_leaves]
-            self._cache[None] = self._trace(_nest.flatten((tuple(sig), {}))[1], specs, specs)
-        return self._cache[None], arrays
+            sig = tuple(self._input_signature)
+            specs = [_Input(s.dtype, s.shape) for s in _nest.flatten(sig)[0]]
+            self._cache[None] = self._trace(_nest.flatten((sig, {}))[1], specs, specs)
+        return self._cache[None]
 
     # -- tracing -------------------------------------------------------------------------------
     def _trace(self, tree, template, specs) -> ConcreteFunction:
@@ -329,6 +339,17 @@ class Function:
         compiled = _engine.CompiledFunction(_engine.optimize(graph), captured)
         return ConcreteFunction(graph, compiled, captured, specs, out["tree"], out["leaves"],
                                 out["feeds"], symbols)
+
+
+def _up_to(spec, value) -> list:
+    """The leaves of `value` at the TensorSpecs of `spec` (a list there may be one tensor)."""
+    if isinstance(spec, TensorSpec):
+        return [value]
+    if isinstance(spec, dict):
+        return [x for k in sorted(spec) for x in _up_to(spec[k], value[k])]
+    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+        raise TypeError("structure mismatch")
+    return [x for s, v in zip(spec, value) for x in _up_to(s, v)]
 
 
 def _same_ranks(a, b) -> bool:

@@ -111,7 +111,8 @@ class GradientTape:
             rows.append(self._backward([target], [seed], live, last=i == n - 1))
         result = [_stack_rows([r[j] for r in rows], target.shape, s)
                   for j, s in enumerate(live)] if live else []
-        result = self._finish(flat_sources, live, result, unconnected_gradients)
+        result = self._finish(flat_sources, live, result, unconnected_gradients,
+                              lambda s: tuple(target.shape) + tuple(s.shape))
         return _unflatten(sources, iter(result))
 
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
@@ -138,13 +139,14 @@ class GradientTape:
             shape = [-1 if target.shape[0] is None else target.shape[0], *rest,
                      *source.shape[1:]]
             grad = call(ops.reshape, stacked, ops.const_ints(shape))
-        return self._finish([source], live, [grad] if live else [], unconnected_gradients)[0]
+        return self._finish([source], live, [grad] if live else [], unconnected_gradients,
+                            lambda s: tuple(target.shape) + tuple(s.shape[1:]))[0]
 
     # -- helpers -------------------------------------------------------------------------------
     def _start(self, what: str) -> None:
         if self._used and not self._persistent:
-            raise RuntimeError(f"A non-persistent GradientTape can only be used to compute one "
-                               f"set of gradients (or jacobians)")
+            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
+                               "set of gradients (or jacobians)")
         self._used = True
 
     def _live(self, flat_sources) -> list:
@@ -167,11 +169,15 @@ class GradientTape:
         except GradientError as err:
             raise RuntimeError(str(err)) from None
 
-    def _finish(self, flat_sources, live, grads, unconnected) -> list:
+    def _finish(self, flat_sources, live, grads, unconnected, zero_shape=None) -> list:
+        """Gradients in source order; with 'zero', an unconnected source gets zeros (of
+        zero_shape(source) for jacobians)."""
         by_id = {id(s): g for s, g in zip(live, grads)}
         result = [by_id.get(id(s)) for s in flat_sources]
         if _unconnected(unconnected) == "zero":
-            result = [ops.zeros_like(s) if g is None else g for s, g in zip(flat_sources, result)]
+            result = [g if g is not None else ops.zeros_like(s) if zero_shape is None else
+                      constant(np.zeros(zero_shape(s), s.dtype))
+                      for s, g in zip(flat_sources, result)]
         return [g if g is None or isinstance(g, EagerTensor) else _eager(g) for g in result]
 
     def _differentiable(self, source) -> bool:

@@ -62,6 +62,30 @@ def keep_known(out, source_known):
     return out
 
 
+def known_arith(out, a, b, symbol: str):
+    """Integer arithmetic on (parts of) shape vectors while tracing: keep the result known, a
+    symbolic dim combined with a number becoming a new symbol ('(s0_0*2)'), so that
+    tf.reshape(x, [tf.shape(x)[0] * 2]) still has a target the IR can read."""
+    if out.array is not None or out.dtype.kind not in "iu" or out.ndim > 1:
+        return out
+    ka, kb = known_dims(a), known_dims(b)
+    if ka is None or kb is None or (len(ka) != len(kb) and 1 not in (len(ka), len(kb))):
+        return out
+    n = max(len(ka), len(kb))
+    ka, kb = ka * n if len(ka) == 1 else ka, kb * n if len(kb) == 1 else kb
+    return keep_known(out, [_combine(x, y, symbol) for x, y in zip(ka, kb)])
+
+
+def _combine(x, y, symbol: str):
+    if isinstance(x, int) and isinstance(y, int):
+        return {"+": x + y, "-": x - y, "*": x * y, "//": x // y if y else 0}[symbol]
+    if (symbol in "+-" and y == 0) or (symbol in ("*", "//") and y == 1):
+        return x
+    if symbol in "+*" and x == (0 if symbol == "+" else 1):
+        return y
+    return f"({x}{symbol}{y})"
+
+
 def static_ints(value, what: str = "value") -> list[int] | None:
     """A Python int/list/TensorShape or a concrete integer tensor as a list of ints; None when
     the value is (or holds) a symbolic tensor whose content tracing does not know."""

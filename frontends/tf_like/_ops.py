@@ -14,10 +14,10 @@ from ._creation_ops import *  # noqa: F401,F403
 from ._creation_ops import __all__ as _creation_all
 from ._gather_ops import *  # noqa: F401,F403
 from ._gather_ops import __all__ as _gather_all
-from ._helpers import axis_list, same_dtype, static_ints, tensor
+from ._helpers import axis_list, same_dtype, tensor
 from ._shape_ops import *  # noqa: F401,F403
 from ._shape_ops import __all__ as _shape_all
-from ._tensor import call, is_tracing
+from ._tensor import call
 from .errors import InvalidArgumentError
 from .math import (abs, add, add_n, argmax, argmin, ceil, cos, cumsum, divide, equal, exp,  # noqa: F401,A004
                    floor, floordiv, greater, greater_equal, less, less_equal, log,
@@ -191,13 +191,9 @@ class device:
         return False
 
 
-def _shape_list(x):
-    return static_ints(x)
-
-
 __all__ = [*_creation_all, *_gather_all, *_shape_all, "matmul", "einsum", "tensordot", "norm",
            "clip_by_value", "clip_by_norm", "clip_by_global_norm", "global_norm", "is_tensor",
-           "get_static_value", "device", "newaxis", "is_tracing",
+           "get_static_value", "device", "newaxis",
            "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "cumsum", "divide", "equal",
            "exp", "floor", "floordiv", "greater", "greater_equal", "less", "less_equal", "log",
            "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply",

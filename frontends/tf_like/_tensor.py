@@ -297,7 +297,14 @@ def binary(op, a, b, tf_name: str | None = None):
             None, None, f"cannot compute {name} as input #1(zero-based) was expected to be a "
             f"{_dtypes.tf_name(a.dtype)} tensor but is a {_dtypes.tf_name(b.dtype)} tensor "
             f"[Op:{name}] name: ")
-    return call(op, a, b)
+    out = call(op, a, b)
+    if out.array is None and op in _SHAPE_ARITH and a.known is not None and b.known is not None:
+        from ._helpers import known_arith  # shape arithmetic keeps what tracing knows
+        known_arith(out, a, b, _SHAPE_ARITH[op])
+    return out
+
+
+_SHAPE_ARITH = {ops.add: "+", ops.sub: "-", ops.mul: "*"}
 
 
 def true_divide(a, b):
@@ -315,7 +322,11 @@ def floor_divide(a, b):
     if a.dtype.kind == "f":
         return call(ops.floor, binary(ops.div, a, b, "FloorDiv"))
     # a - a mod b is a multiple of b, so the truncating integer Div is exact
-    return call(ops.div, binary(ops.sub, a, binary(ops.mod, a, b, "FloorDiv")), b)
+    out = call(ops.div, binary(ops.sub, a, binary(ops.mod, a, b, "FloorDiv")), b)
+    if out.array is None and a.known is not None and b.known is not None:
+        from ._helpers import known_arith
+        known_arith(out, a, b, "//")
+    return out
 
 
 def _equality(a, b, equal: bool):

@@ -208,18 +208,14 @@ def meshgrid(*tensors, indexing: str = "ij"):
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
                            f"received: {indexing}")
-    swap = indexing == "xy" and len(tensors) >= 2
-    if swap:
-        tensors[0], tensors[1] = tensors[1], tensors[0]
     shape = [t.numel() for t in tensors]
     grids = []
     for i, t in enumerate(tensors):
         view = [1] * len(tensors)
         view[i] = -1
         grids.append(t.reshape(*view).expand(*shape))
-    if swap:
+    if indexing == "xy" and len(tensors) >= 2:  # the first two axes in (y, x) order
         grids = [g.transpose(0, 1) for g in grids]
-        grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
 
 

@@ -52,9 +52,10 @@ def _matmul_name(rec) -> str:
 
 def _transpose_name(rec) -> str:
     perm = rec.attrs.get("perm")
-    if perm is None or sum(i != p for i, p in enumerate(perm)) == 2:
-        return "TransposeBackward0"
-    return "PermuteBackward0"
+    if perm is None:
+        return "TBackward0"
+    return "TransposeBackward0" if sum(i != p for i, p in enumerate(perm)) == 2 else \
+        "PermuteBackward0"
 
 
 def _gather_name(rec) -> str:
@@ -89,11 +90,8 @@ def backward_name(rec) -> str:
 
 def visible_record(rec):
     """Skip the identity records that carry tensor hooks: in torch a hook changes no grad_fn."""
-    while getattr(rec.op, "is_hook", False) and rec.inputs is not None:
-        inner = rec.inputs[0].creator
-        if inner is None:
-            return None
-        rec = inner
+    while getattr(rec.op, "is_hook", False):
+        rec = rec.attrs["inner"]
     return rec
 
 
@@ -125,8 +123,11 @@ class GradFn:
 
     @property
     def next_functions(self) -> tuple:
+        """One entry per input torch would list: the IR's int64 operands (axes, shapes,
+        indices) and absent optional inputs are not tensors torch differentiates."""
         inputs = self.record.inputs or ()
-        return tuple((_node_of(t), 0) for t in inputs)
+        return tuple((_node_of(t), 0) for t in inputs
+                     if t is not None and (t.requires_grad or t.dtype.kind == "f"))
 
     @property
     def metadata(self) -> dict:

@@ -23,8 +23,9 @@ import core_ir
 from core_ir import ops
 
 from . import _dtypes
+from ._shape_ops import expanded_shape
 from ._tensor import Tensor, as_operand, call, wrap
-from ._tensor_ops_inplace import assign_inplace, check_inplace
+from ._tensor_ops_inplace import apply_inplace, check_inplace
 
 INT64_MAX = 2**63 - 1
 
@@ -214,18 +215,37 @@ def getitem(x, index):
 # -- writing --------------------------------------------------------------------------------------
 
 
-def _fit_value(value, shape: tuple, dtype):
-    """value as a tensor of the target's dtype and shape (leading size-1 dims may go)."""
-    v = as_operand(value, dtype)
-    while v.ndim > len(shape) and v.shape[0] == 1:
-        v = call(ops.squeeze, v, ops.const_ints([0]))
+def _check_value_shape(value_shape: tuple, shape: tuple, basic: bool, dtype) -> tuple:
+    """The value's shape without leading size-1 dims, checked as torch does: a basic index
+    copies through expand (its errors), an advanced one reports a shape mismatch."""
+    full = tuple(value_shape)
+    while len(value_shape) > len(shape) and value_shape[0] == 1:
+        value_shape = value_shape[1:]
+    if basic:
+        expanded_shape(tuple(value_shape), shape, dtype)
+        return tuple(value_shape)
     try:
-        fits = np.broadcast_shapes(tuple(v.shape), shape) == shape
+        fits = np.broadcast_shapes(tuple(value_shape), shape) == shape
     except ValueError:
         fits = False
     if not fits:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(full)} cannot be "
                            f"broadcast to indexing result of shape {list(shape)}")
+    return tuple(value_shape)
+
+
+def _is_basic(index) -> bool:
+    return all(e is None or e is Ellipsis or isinstance(e, (int, np.integer, slice))
+               for e in _entries(index)) and not any(isinstance(e, bool) for e in
+                                                     _entries(index))
+
+
+def _fit_value(value, shape: tuple, dtype, basic: bool):
+    """value as a tensor of the target's dtype and shape."""
+    v = as_operand(value, dtype)
+    kept = _check_value_shape(tuple(v.shape), shape, basic, dtype)
+    if kept != tuple(v.shape):
+        v = call(ops.reshape, v, ops.const_ints(kept))
     return v if tuple(v.shape) == shape else call(ops.expand, v, ops.const_ints(shape))
 
 
@@ -244,39 +264,37 @@ def setitem(x, index, value) -> None:
         _write_array(x, index, value)
         return
     positions = _positions(x, index)
-    v = _fit_value(value, positions.shape, x.dtype)
-    flat = call(ops.reshape, x, ops.const_ints([-1]))
+    v = _fit_value(value, positions.shape, x.dtype, _is_basic(index))
     where = Tensor(positions.reshape(-1))
-    out = call(ops.scatter_elements, flat, where, call(ops.reshape, v, ops.const_ints([-1])),
-               axis=0)
-    assign_inplace(x, call(ops.reshape, out, ops.const_ints(tuple(x.shape))))
+    updates = call(ops.reshape, v, ops.const_ints([-1]))
+
+    def scatter(source):
+        flat = call(ops.reshape, source, ops.const_ints([-1]))
+        out = call(ops.scatter_elements, flat, where, updates, axis=0)
+        return call(ops.reshape, out, ops.const_ints(tuple(x.shape)))
+    apply_inplace(x, scatter)
 
 
 def _write_array(x, index, value) -> None:
     a = x.array
     if not (isinstance(a, np.ndarray) and a.flags.writeable):
         a = x.array = np.array(a)
-    entries = _entries(index)
-    if all(e is None or e is Ellipsis or isinstance(e, (int, np.integer, slice))
-           for e in entries) and not any(isinstance(e, bool) for e in entries):
+    if _is_basic(index):
         _plan(x, index)  # torch's checks (no negative steps, bounds)
-        target = a[tuple(entries)]
-        a[tuple(entries)] = _value_array(value, np.shape(target), x.dtype)
+        entries = tuple(_entries(index))
+        target = a[entries]
+        a[entries] = _value_array(value, np.shape(target), x.dtype, True)
     else:
         positions = _positions(x, index)
-        a[np.unravel_index(positions, a.shape)] = _value_array(value, positions.shape, x.dtype)
+        a[np.unravel_index(positions, a.shape)] = _value_array(value, positions.shape, x.dtype,
+                                                               False)
     x.version += 1
 
 
-def _value_array(value, shape: tuple, dtype) -> np.ndarray:
+def _value_array(value, shape: tuple, dtype, basic: bool) -> np.ndarray:
     v = np.asarray(value.array if isinstance(value, Tensor) else wrap(value).array)
-    while v.ndim > len(shape) and v.shape[0] == 1:
-        v = v[0]
-    try:
-        return np.broadcast_to(v, shape).astype(dtype, copy=False)
-    except ValueError:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
-                           f"broadcast to indexing result of shape {list(shape)}") from None
+    kept = _check_value_shape(v.shape, tuple(shape), basic, dtype)
+    return np.broadcast_to(v.reshape(kept), shape).astype(dtype, copy=False)
 
 
 def _install() -> None:

@@ -82,8 +82,7 @@ def column_stack(tensors):
 
 
 def _split_sizes(input, sizes, d) -> tuple:
-    parts = call(ops.split, input, ops.const_ints(list(sizes)), axis=d,
-                 num_outputs=len(sizes)) if sizes else ()
+    parts = call(ops.split, input, ops.const_ints(list(sizes)), axis=d) if sizes else ()
     return parts if isinstance(parts, tuple) else (parts,)
 
 

@@ -80,8 +80,10 @@ def log1p(input):
     u = x + 1
     d = u - 1
     tiny = call(ops.equal, d, _c(0, d))
-    safe = call(ops.where, tiny, _c(1, d), d)
-    return call(ops.where, tiny, x, call(ops.log, u) * (x / safe))
+    plain = call(ops.or_, tiny, call(ops.is_inf, u))
+    safe = call(ops.where, plain, _c(1, d), d)
+    exact = call(ops.log, u) * (x / safe)
+    return call(ops.where, tiny, x, call(ops.where, plain, call(ops.log, u), exact))
 
 
 def expm1(input):

@@ -56,8 +56,6 @@ class _Formatter:
                 self.max_width = max(self.max_width, len(str(v)))
             return
         self._scan_floats(values.astype(np.float64))
-        if PRINT_OPTS.sci_mode is not None:
-            self.sci_mode = PRINT_OPTS.sci_mode
 
     def _scan_floats(self, values: np.ndarray) -> None:
         nonzero = values[np.isfinite(values) & (values != 0)]
@@ -65,13 +63,15 @@ class _Formatter:
             return
         lo, hi = np.abs(nonzero).min(), np.abs(nonzero).max()
         self.int_mode = builtins_all(nonzero == np.ceil(nonzero))
+        self.sci_mode = (hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) \
+            if PRINT_OPTS.sci_mode is None else PRINT_OPTS.sci_mode
         p = PRINT_OPTS.precision
-        if self.int_mode:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
-            strs = [f"{v:.{p}e}" if self.sci_mode else f"{v:.0f}." for v in nonzero.tolist()]
+        if self.sci_mode:
+            strs = [f"{v:.{p}e}" for v in nonzero.tolist()]
+        elif self.int_mode:
+            strs = [f"{v:.0f}." for v in nonzero.tolist()]
         else:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-            strs = [f"{v:.{p}e}" if self.sci_mode else f"{v:.{p}f}" for v in nonzero.tolist()]
+            strs = [f"{v:.{p}f}" for v in nonzero.tolist()]
         self.max_width = max(self.max_width, max(len(s) for s in strs))
 
     def format(self, value) -> str:

@@ -237,8 +237,9 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
         return call(ops.reduce_max, call(ops.abs_, x), axes, keepdims=keep)
     if p == -math.inf:
         return call(ops.reduce_min, call(ops.abs_, x), axes, keepdims=keep)
-    if p == 0:
-        return sum(_truth(x), dim, keepdim).to(x.dtype)
+    if p == 0:  # the count of nonzeros, kept in the graph (its gradient is zero, as torch's)
+        ones = call(ops.where, _truth(x), as_operand(1, x.dtype), x * 0)
+        return call(ops.reduce_sum, ones, axes, keepdims=keep)
     powered = call(ops.reduce_sum, call(ops.abs_, x) ** p, axes, keepdims=keep)
     return powered ** (1.0 / p)
 

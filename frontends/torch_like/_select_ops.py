@@ -198,7 +198,8 @@ def take_along_dim(input, indices, dim=None):
     if dim is None:
         return take(input, indices.reshape(-1))
     d = norm_dim(dim, input.ndim)
-    shape = list(np.broadcast_shapes(tuple(input.shape), tuple(indices.shape)))
+    without = [tuple(1 if i == d else n for i, n in enumerate(t.shape)) for t in (input, indices)]
+    shape = list(np.broadcast_shapes(*without))  # every dim but `dim` broadcasts
     shape_x, shape_i = list(shape), list(shape)
     shape_x[d], shape_i[d] = input.shape[d], indices.shape[d]
     return gather(expand(input, *shape_x), d, expand(indices, *shape_i))

@@ -166,7 +166,8 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else input
+    # perm left out (ONNX's default: reverse the axes) is how t() shows as TBackward0
+    return call(ops.transpose, input) if input.ndim == 2 else input
 
 
 def movedim(input, source, destination):
@@ -187,16 +188,21 @@ moveaxis = movedim
 
 
 def expand(input, *sizes):
-    sizes = size_args(sizes)
-    shape = tuple(input.shape)
+    target = expanded_shape(tuple(input.shape), size_args(sizes), input.dtype)
+    return call(ops.expand, input, ops.const_ints(target))
+
+
+def expanded_shape(shape: tuple, sizes: tuple, dtype) -> list:
+    """The target of expand (-1 keeps a dim), with torch's errors."""
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.{_dtypes.legacy_name(input.dtype)}Tensor{{"
+        raise RuntimeError(f"expand(torch.{_dtypes.legacy_name(dtype)}Tensor{{"
                            f"[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}"
                            f"]): the number of sizes provided ({len(sizes)}) must be greater or "
                            f"equal to the number of dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
-    target = []
-    for i, s in enumerate(sizes):
+    target = [0] * len(sizes)
+    for i in reversed(range(len(sizes))):  # torch reports the last mismatching dim
+        s = sizes[i]
         have = shape[i - lead] if i >= lead else None
         if s == -1:
             if have is None:
@@ -208,8 +214,8 @@ def expand(input, *sizes):
                                f"size ({have}) at non-singleton dimension {i}.  Target sizes: "
                                f"[{', '.join(map(str, sizes))}].  Tensor sizes: "
                                f"[{', '.join(map(str, shape))}]")
-        target.append(s)
-    return call(ops.expand, input, ops.const_ints(target))
+        target[i] = s
+    return target
 
 
 def expand_as(input, other):

@@ -23,12 +23,21 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """torch.sub: input - alpha * other."""
+    _check_bool_sub(input, other)
     other = _scaled(input, other, alpha)
     a, b = binary_operands(input, other)
-    if a.dtype == _dtypes.bool:
+    return _out(call(ops.sub, a, b), out)
+
+
+def _check_bool_sub(a, b) -> None:
+    bools = [isinstance(x, Tensor) and x.dtype == _dtypes.bool for x in (a, b)]
+    if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    return _out(call(ops.sub, a, b), out)
+    if any(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 def rsub(input, other, *, alpha=1):
@@ -196,7 +205,7 @@ def _bitwise(name):
         a, b = binary_operands(input, other)
         if a.dtype == _dtypes.bool:
             return call(_BOOL_OPS[name], a, b)
-        if a.dtype.kind not in "iu":
+        if a.dtype.kind not in "iu":  # (torch raises NotImplementedError here)
             raise RuntimeError(f'"bitwise_{name}_cpu" not implemented for '
                                f"'{_dtypes.legacy_name(a.dtype)}'")
         # NOTE: integer bit operations have no IR op (ONNX's BitwiseAnd etc. are not in the IR);

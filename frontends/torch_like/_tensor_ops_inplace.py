@@ -30,24 +30,70 @@ def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
     return not (dst.kind == "b" and src.kind != "b")
 
 
-def assign_inplace(self: Tensor, result: Tensor, resize: bool = False) -> Tensor:
-    """Make `self` hold `result` (torch in-place semantics). See the module docstring.
-    `resize`: the in-place shape changes (unsqueeze_, t_, ...) may change self's shape."""
+def apply_inplace(self: Tensor, compute, resize: bool = False) -> Tensor:
+    """self = compute(source), in place. `source` reads self's current value: while recording,
+    it is a new tensor that takes over self's old place on the tape, so every record compute
+    makes refers to the old value and self can become the result's output."""
     check_inplace(self)
+    source = _alias(self) if core_ir.is_grad_enabled() else self
+    result = compute(source)
+    if result is source:
+        return self
+    result = _conform(self, result, resize)
+    if self.array is not None and not result.requires_grad and self.creator is None:
+        _write(self, result)
+    else:
+        if source is not self and self.creator is not None:
+            _replace_output(self.creator, self, source)
+        _become(self, result)
+    self.version += 1
+    return self
+
+
+def _alias(self: Tensor) -> Tensor:
+    source = Tensor(self.array) if self.array is not None else Tensor(value=self.value)
+    source.requires_grad = self.requires_grad
+    source.creator = self.creator
+    return source
+
+
+def _replace_output(rec, old, new) -> None:
+    if rec.outputs is not None:
+        rec.outputs = tuple(new if o is old else o for o in rec.outputs)
+
+
+def _become(self: Tensor, result: Tensor) -> None:
+    """self takes result's value and its place on the tape."""
+    if result.creator is not None:
+        _replace_output(result.creator, result, self)
+    self.array = result.array
+    if result.array is None:
+        self.value = result.value
+    self.requires_grad = result.requires_grad
+    self.creator = result.creator
+
+
+def _conform(self: Tensor, result: Tensor, resize: bool) -> Tensor:
+    """result in self's dtype (torch's casting rule) and, unless resizing, self's shape."""
     if result.dtype != self.dtype:
         if not _can_cast(result.dtype, self.dtype):
             raise RuntimeError(f"result type {_dtypes.legacy_name(result.dtype)} can't be cast "
                                f"to the desired output type {_dtypes.legacy_name(self.dtype)}")
         result = call(ops.cast, result, to=self.dtype)
-    if resize and tuple(result.shape) != tuple(self.shape):
-        _take_over(self, result)
-        self.version += 1
-        return self
-    if tuple(result.shape) != tuple(self.shape):
-        if self.array is None or np.broadcast_shapes(result.shape, self.shape) != self.shape:
-            raise RuntimeError(f"output with shape {_list(self.shape)} doesn't match the "
-                               f"broadcast shape {_list(np.broadcast_shapes(result.shape, self.shape))}")
-        result = call(ops.expand, result, ops.const_ints(self.shape))
+    if resize or tuple(result.shape) == tuple(self.shape):
+        return result
+    if self.array is None or np.broadcast_shapes(result.shape, self.shape) != self.shape:
+        raise RuntimeError(f"output with shape {_list(self.shape)} doesn't match the "
+                           f"broadcast shape {_list(np.broadcast_shapes(result.shape, self.shape))}")
+    return call(ops.expand, result, ops.const_ints(self.shape))
+
+
+def assign_inplace(self: Tensor, result: Tensor, resize: bool = False) -> Tensor:
+    """Make `self` hold `result` (torch in-place semantics) when result was computed without
+    reading self, or read it only in the op that made result (else use apply_inplace).
+    `resize`: the in-place shape changes (unsqueeze_, t_, ...) may change self's shape."""
+    check_inplace(self)
+    result = _conform(self, result, resize)
     if self.array is not None and not result.requires_grad and self.creator is None:
         _write(self, result)
     else:
@@ -72,25 +118,18 @@ def _take_over(self: Tensor, result: Tensor) -> None:
     """self becomes result on the tape. The record that produced result keeps reading the old
     self through a stand-in that holds the old array."""
     rec = result.creator
+    stand_in = _alias(self)
+    if self.creator is not None:
+        _replace_output(self.creator, self, stand_in)
     if rec is not None and rec.inputs is not None:
-        stand_in = Tensor(self.array) if self.array is not None else Tensor(value=self.value)
-        stand_in.requires_grad = self.requires_grad
-        stand_in.creator = self.creator
-        if self.creator is not None and self.creator.outputs is not None:
-            self.creator.outputs = tuple(stand_in if o is self else o for o in self.creator.outputs)
         rec.inputs = tuple(stand_in if t is self else t for t in rec.inputs)
-        rec.outputs = tuple(self if o is result else o for o in rec.outputs)
-    self.array = result.array
-    if result.array is None:
-        self.value = result.value
-    self.requires_grad = result.requires_grad
-    self.creator = rec
+    _become(self, result)
 
 
 def inplace(fn, resize: bool = False):
     """The in-place form of a function of (self, *args): x.add_(y) is x = x + y, in place."""
     def method(self, *args, **kwargs):
-        return assign_inplace(self, fn(self, *args, **kwargs), resize)
+        return apply_inplace(self, lambda source: fn(source, *args, **kwargs), resize)
     method.__name__ = f"{getattr(fn, '__name__', 'op')}_"
     return method
 

@@ -137,9 +137,12 @@ class Dataset(BatchingMethods, SourceConstructors):
         source = self
         n = self._cardinality
         card = 0 if count < 0 else (n if n < 0 else max(n - count, 0))
-        return self._derive(lambda: itertools.islice(source._elements(), None if count < 0
-                                                     else count, None) if count >= 0 else
-                            iter(()), cardinality=card, kind="Skip")
+
+        def run():
+            if count >= 0:
+                yield from itertools.islice(source._elements(), count, None)
+
+        return self._derive(run, cardinality=card, kind="Skip")
 
     def take_while(self, predicate, name=None):
         """Elements while predicate holds."""
@@ -247,7 +250,8 @@ def _apply(fn, element):
 
 
 def _first_spec(run):
-    """A spec found by producing one element (the function ran eagerly, not traced)."""
+    """A spec found by producing one element: the user function runs once more for it (TF
+    finds it by tracing the function instead)."""
     first = next(iter(run()), None)
     if first is None:
         raise ValueError("cannot infer the element_spec of an empty mapped dataset")

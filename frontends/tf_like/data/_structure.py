@@ -94,23 +94,31 @@ def unbatched_spec(spec):
     return map_leaves(drop, spec)
 
 
+def _up_to(spec, value) -> list:
+    """value's leaves at spec's TensorSpecs (a list or tuple may stand for a tuple)."""
+    if isinstance(spec, TensorSpec):
+        return [value]
+    if isinstance(spec, dict):
+        return [x for k in sorted(spec) for x in _up_to(spec[k], value[k])]
+    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+        raise TypeError(f"expected a sequence of {len(spec)}")
+    return [x for s, v in zip(spec, value) for x in _up_to(s, v)]
+
+
 def check_matches(value, spec, what: str = "element"):
     """Convert a generator's output to the declared spec (dtype cast, shape checked)."""
     from ..errors import InvalidArgumentError
     leaves, tree = flatten(spec)
     try:
-        given, given_tree = flatten(normalize(value))
-    except TypeError as err:
-        raise TypeError(f"`generator` yielded an element that could not be converted to the "
-                        f"expected type: {err}") from None
-    if given_tree != tree and len(given) != len(leaves):
+        given = [to_array(v) for v in _up_to(spec, value)]
+    except (TypeError, ValueError, KeyError) as err:
         raise TypeError(f"`generator` yielded an element that did not match the expected "
                         f"structure. The expected structure was {spec}, but the yielded element "
-                        f"was {value}.")
+                        f"was {value} ({err}).") from None
     out = []
     for a, s in zip(given, leaves):
         a = np.asarray(a).astype(s.dtype, copy=False)
-        if not s.shape.is_compatible_with(TensorShape(a.shape)):
+        if not s.is_compatible_with(a):
             raise InvalidArgumentError(None, None, f"`generator` yielded an element of shape "
                                        f"{TensorShape(a.shape)} where an element of shape "
                                        f"{s.shape} was expected.")

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from . import (activations, backend, callbacks, constraints, initializers, layers, losses,  # noqa: F401
-               metrics, models, ops, optimizers, regularizers, utils)
-from .layers import *  # noqa: F401,F403  (Input, Layer, ... are also keras.* names)
-from .models import *  # noqa: F401,F403
+from . import (  # noqa: F401
+               activations,
+               backend,
+               callbacks,
+               constraints,
+               initializers,
+               layers,
+               losses,
+               metrics,
+               models,
+               ops,
+               optimizers,
+               regularizers,
+               utils,
+)
+from .backend import KerasTensor, Variable  # noqa: F401
+from .layers import Input, InputSpec, Layer  # noqa: F401
+from .models import Model, Sequential  # noqa: F401
+from .ops import Operation  # noqa: F401

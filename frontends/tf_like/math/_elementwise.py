@@ -4,7 +4,6 @@ xlogy keep nan out of the unselected branch), the lowering follows that formula.
 
 from __future__ import annotations
 
-import numpy as np
 
 from core_ir import ops
 

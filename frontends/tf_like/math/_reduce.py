@@ -13,7 +13,7 @@ from core_ir import ops
 
 from .. import dtypes as _dtypes
 from .._helpers import axis_list, normalize_axis, tensor
-from .._tensor import call, true_divide
+from .._tensor import call
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
 

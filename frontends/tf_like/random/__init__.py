@@ -16,37 +16,42 @@ from ._sampling import Replay, set_seed, stream
 
 def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name=None):
     """tf.random.uniform: U[minval, maxval) (maxval defaults to 1; required for ints)."""
-    return D.uniform(stream(seed), shape, minval, maxval, dtype)
+    return D.uniform(_global(seed), shape, minval, maxval, dtype)
 
 
 def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """tf.random.normal: N(mean, stddev**2) = N(0, 1) * stddev + mean."""
-    return D.normal(stream(seed), shape, mean, stddev, dtype)
+    return D.normal(_global(seed), shape, mean, stddev, dtype)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """tf.random.truncated_normal: a normal redrawn beyond two standard deviations."""
-    return D.truncated_normal(stream(seed), shape, mean, stddev, dtype)
+    return D.truncated_normal(_global(seed), shape, mean, stddev, dtype)
 
 
 def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     """tf.random.categorical: class indices [batch, num_samples] drawn from softmax(logits)."""
-    return D.categorical(stream(seed), logits, num_samples, dtype)
+    return D.categorical(_global(seed), logits, num_samples, dtype)
 
 
 def shuffle(value, seed=None, name=None):
     """tf.random.shuffle: value with its first axis randomly permuted."""
-    return D.shuffle(stream(seed), value)
+    return D.shuffle(_global(seed), value)
 
 
 def gamma(shape, alpha, beta=None, dtype=_dtypes.float32, seed=None, name=None):
     """tf.random.gamma: Gamma(alpha, rate beta) samples of shape + alpha's shape."""
-    return D.gamma(stream(seed), shape, alpha, beta, dtype)
+    return D.gamma(_global(seed), shape, alpha, beta, dtype)
 
 
 def poisson(shape, lam, dtype=_dtypes.float32, seed=None, name=None):
     """tf.random.poisson: Poisson(lam) samples of shape + lam's shape."""
-    return D.poisson(stream(seed), shape, lam, dtype)
+    return D.poisson(_global(seed), shape, lam, dtype)
+
+
+def _global(seed):
+    """The stream of an op seed, looked up at each draw (set_seed replaces the streams)."""
+    return lambda: stream(seed)
 
 
 def _stateless(seed) -> Replay:

@@ -38,17 +38,22 @@ class Generator:
         gen._rng, gen.algorithm = rng, None
         return gen
 
+    def _stream(self) -> np.random.Generator:
+        """Looked up at each draw: a traced function keeps drawing from this generator even
+        after reset_from_seed replaced its state."""
+        return self._rng
+
     def reset_from_seed(self, seed) -> None:
         self._rng = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
 
     def uniform(self, shape, minval=0, maxval=None, dtype=_dtypes.float32, name=None):
-        return D.uniform(self._rng, shape, minval, maxval, dtype)
+        return D.uniform(self._stream, shape, minval, maxval, dtype)
 
     def normal(self, shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
-        return D.normal(self._rng, shape, mean, stddev, dtype)
+        return D.normal(self._stream, shape, mean, stddev, dtype)
 
     def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, name=None):
-        return D.truncated_normal(self._rng, shape, mean, stddev, dtype)
+        return D.truncated_normal(self._stream, shape, mean, stddev, dtype)
 
     def uniform_full_int(self, shape, dtype=_dtypes.uint64, name=None):
         """Integers over the dtype's whole range."""
@@ -56,7 +61,7 @@ class Generator:
         info = np.iinfo(dtype)
         return S.base_sample(lambda r, dims, dt: r.integers(info.min, info.max, size=dims,
                                                             dtype=dt, endpoint=True),
-                             shape, dtype, self._rng)
+                             shape, dtype, self._stream)
 
     def make_seeds(self, count=1):
         """An int64 [2, count] tensor of seeds for the stateless ops."""

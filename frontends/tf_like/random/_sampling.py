@@ -67,6 +67,10 @@ class Replay:
 
 
 def _start(rng):
+    """The generator to draw from now: `rng` may be a provider (a callable), so a traced
+    function's feed follows the stream it names, even after set_seed replaced it."""
+    if callable(rng):
+        rng = rng()
     return rng.fresh() if isinstance(rng, Replay) else rng
 
 

@@ -44,12 +44,14 @@ class _GradMode:
             @functools.wraps(fn)
             def generator(*args, **kwargs):
                 gen = fn(*args, **kwargs)
-                with self.clone():
-                    value = next(gen)
+                sent = None
                 while True:
+                    try:
+                        with self.clone():
+                            value = gen.send(sent)
+                    except StopIteration as stop:
+                        return stop.value
                     sent = yield value
-                    with self.clone():
-                        value = gen.send(sent)
             return generator
 
         @functools.wraps(fn)

@@ -17,7 +17,7 @@ from core_ir.interpreters import TypeSpec
 from core_ir.op import Attr, Op
 
 
-def _run_hooks(g, out, x, hooks):
+def _run_hooks(g, out, x, hooks, inner):
     for hook in list(hooks):
         result = hook(g)
         if result is not None:
@@ -26,8 +26,8 @@ def _run_hooks(g, out, x, hooks):
 
 
 # Private and unregistered: it only ever lives on the tape, never in a graph or a kernel table.
-HOOK_OP = Op("TensorHook", infer=lambda x, hooks: TypeSpec(x.dtype, x.shape), vjp=_run_hooks,
-             attrs={"hooks": Attr("any")})
+HOOK_OP = Op("TensorHook", infer=lambda x, hooks, inner: TypeSpec(x.dtype, x.shape), vjp=_run_hooks,
+             attrs={"hooks": Attr("any"), "inner": Attr("any")})
 HOOK_OP.is_hook = True
 
 # leaf id -> (weak reference, hooks in registration order)
@@ -85,7 +85,7 @@ def _wrap(t) -> list:
     if inner.outputs is not None:
         inner.outputs = tuple(stand_in if o is t else o for o in inner.outputs)
     hooks: list = []
-    t.creator = TapeRecord(HOOK_OP, (stand_in,), {"hooks": hooks}, (t,))
+    t.creator = TapeRecord(HOOK_OP, (stand_in,), {"hooks": hooks, "inner": inner}, (t,))
     return hooks
 
 

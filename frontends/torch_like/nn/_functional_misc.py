@@ -154,8 +154,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     num = weight.shape[0]
     padding_idx = _normalize_padding_idx(padding_idx, num)
     concrete = input.array is not None
-    if concrete and input.array.size and (input.array.min() < -num or input.array.max() >= num
-                                          or input.array.min() < 0):
+    if concrete and input.array.size and (input.array.min() < 0 or input.array.max() >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None and concrete:
         _renorm_rows(weight, input, max_norm, norm_type)

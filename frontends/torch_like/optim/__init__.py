@@ -1,5 +1,5 @@
 """torch.optim: the Optimizer base class, the built-in optimizers (their steps run through the
-IR's fused update ops) and lr_scheduler."""
+IR's fused update ops where one exists, else through elementwise IR ops) and lr_scheduler."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
 from .asgd import ASGD
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -16,16 +17,5 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
 
-__all__ = [
-           "SGD",
-           "Adadelta",
-           "Adagrad",
-           "Adam",
-           "AdamW",
-           "Adamax",
-           "NAdam",
-           "Optimizer",
-           "RAdam",
-           "RMSprop",
-           "lr_scheduler",
-]
+__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]

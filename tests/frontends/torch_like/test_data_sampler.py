@@ -21,6 +21,10 @@ def _both(build):
     return build(torch.utils.data), build(tdata)
 
 
+def _lib_of(d):
+    return torch if d is torch.utils.data else ttorch
+
+
 def _gen(seed: int):
     return ttorch.Generator().manual_seed(seed)
 
@@ -180,8 +184,7 @@ DATASET_ERRORS = {
 
 
 def _t(d, n):
-    lib = torch if d is torch.utils.data else ttorch
-    return lib.from_numpy(np.zeros(n, np.float32))
+    return _lib_of(d).from_numpy(np.zeros(n, np.float32))
 
 
 def _stream(d):
@@ -227,7 +230,7 @@ def test_random_split_is_reproducible_with_a_generator():
 
 def test_subset_of_a_tensor_dataset_matches_torch():
     def build(d):
-        lib = torch if d is torch.utils.data else ttorch
+        lib = _lib_of(d)
         x = lib.from_numpy(np.arange(12, dtype=np.float32).reshape(6, 2))
         y = lib.from_numpy(np.arange(6))
         return d.Subset(d.TensorDataset(x, y), [4, 1])
@@ -235,3 +238,19 @@ def test_subset_of_a_tensor_dataset_matches_torch():
     theirs, ours = _both(build)
     assert len(ours) == len(theirs) == 2
     assert plain([ours[i] for i in range(2)]) == plain([theirs[i] for i in range(2)])
+
+
+def test_tensor_dataset_items_match_torch_and_keep_gradients():
+    def build(d):
+        lib = _lib_of(d)
+        return d.TensorDataset(lib.from_numpy(np.arange(6.0).reshape(3, 2)), lib.arange(3))
+
+    theirs, ours = _both(build)
+    for i in (0, 2, -1, np.int64(1)):
+        assert plain(ours[i]) == plain(theirs[i])
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        ours[3]
+    w = ttorch.ones(3, 2, requires_grad=True)
+    (row,) = tdata.TensorDataset(w)[1]
+    row.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[0, 0], [1, 1], [0, 0]])

@@ -346,3 +346,21 @@ def test_module_path_follows_later_registration():
     model.encoder.add_module("fc1", tnn.Linear(3, 256))
     with pytest.raises(RuntimeError, match=r"\[in Linear 'encoder.fc1'\]"):
         model(ours_tensor(rand(2, 784)))
+
+
+def test_traced_origin_nests_under_an_enclosing_origin():
+    model = encoder_model()
+    with core_ir.origin("net"):
+        graph, _, _ = core_ir.trace(lambda x: model(x), [(np.float32, ("N", 784))],
+                                    cls=tt.Tensor)
+    assert [n.origin for n in graph.nodes if n.op.name == "Relu"] == ["net.encoder.act"]
+
+
+def test_deepcopy_gives_an_independent_equal_model():
+    import copy
+    _, ours = both_models()
+    clone = copy.deepcopy(ours)
+    assert clone.encoder.fc1.weight is not ours.encoder.fc1.weight
+    assert clone.shared is clone.encoder.fc2  # sharing survives the copy
+    x = ours_tensor(rand(3, 4))
+    np.testing.assert_array_equal(clone.eval()(x).array, ours.eval()(x).array)

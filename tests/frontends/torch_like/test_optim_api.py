@@ -42,7 +42,7 @@ BAD_ARGS = [
     ("RMSprop", {"eps": -1}), ("Adagrad", {"lr_decay": -1}),
     ("Adagrad", {"initial_accumulator_value": -1}), ("Adamax", {"betas": (0.9, 1.0)}),
     ("NAdam", {"momentum_decay": -1}), ("RAdam", {"lr": -0.5}), ("Adadelta", {"rho": 1.5}),
-    ("Rprop", {"etas": (0.5, 0.9)}), ("ASGD", {"weight_decay": -1}),
+    ("Rprop", {"etas": (0.5, 0.9)}), ("ASGD", {"weight_decay": -1}), ("LBFGS", {"lr": -1}),
 ]
 
 

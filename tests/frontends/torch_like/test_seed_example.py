@@ -11,10 +11,9 @@ import frontends.torch_like as ttorch
 
 torch = pytest.importorskip("torch")
 
-# 80 Adam steps in float32: rounding differences (summation order in the matmul and mean) grow a
-# little with every step, so later steps get a relative tolerance of 1e-4 rather than 1e-5.
-FIRST_STEP = {"rtol": 1e-5, "atol": 1e-6}
-AFTER_STEPS = {"rtol": 1e-4, "atol": 1e-5}
+# float32 tolerance on every step: the same formulas in the same order keep the two within a few
+# ulps (measured: 2e-7 relative after 80 Adam steps), so drift would show up here.
+FLOAT32 = {"rtol": 1e-5, "atol": 1e-6}
 
 
 def make_data(n=128, features=10, seed=0):
@@ -75,11 +74,10 @@ def test_seed_example_matches_torch_step_by_step(batch_size):
 
     assert list(ours["initial"]) == list(theirs["initial"]) == ["linear.weight", "linear.bias"]
     assert len(ours["losses"]) == len(theirs["losses"]) == 10 * (8 if batch_size else 1)
-    np.testing.assert_allclose(ours["losses"][0], theirs["losses"][0], **FIRST_STEP)
-    np.testing.assert_allclose(ours["losses"], theirs["losses"], **AFTER_STEPS)
+    np.testing.assert_allclose(ours["losses"], theirs["losses"], **FLOAT32)
     for name, value in theirs["final"].items():
-        np.testing.assert_allclose(ours["final"][name], value, **AFTER_STEPS, err_msg=name)
-    np.testing.assert_allclose(ours["probs"], theirs["probs"], **AFTER_STEPS)
+        np.testing.assert_allclose(ours["final"][name], value, **FLOAT32, err_msg=name)
+    np.testing.assert_allclose(ours["probs"], theirs["probs"], **FLOAT32)
     assert ours["accuracy"] == pytest.approx(theirs["accuracy"])
     assert not ours["requires_grad"] and not theirs["requires_grad"]
 

@@ -9,11 +9,41 @@ from __future__ import annotations
 
 from .. import ops
 
-__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "glu", "silu", "swish",
-           "mish", "sigmoid", "hard_sigmoid", "log_sigmoid", "hard_silu", "hard_swish",
-           "softmax", "log_softmax", "softplus", "softsign", "tanh", "hard_tanh", "exponential",
-           "linear", "soft_shrink", "hard_shrink", "tanh_shrink", "threshold", "squareplus",
-           "sparse_plus", "get", "serialize", "deserialize"]
+__all__ = [
+    "celu",
+    "deserialize",
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_plus",
+    "squareplus",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+    "threshold",
+]
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -143,7 +173,7 @@ def tanh_shrink(x):
     return ops.subtract(x, ops.tanh(x))
 
 
-def threshold(x, threshold, default_value):  # noqa: F811
+def threshold(x, threshold, default_value):
     return ops.where(ops.greater(x, threshold), x, ops.full_like(x, default_value))
 
 

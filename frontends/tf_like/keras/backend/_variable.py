@@ -26,7 +26,7 @@ class Variable(_TFVariable):
     tracing): use `read_value()` or the variable itself.
     """
 
-    __slots__ = ("regularizer", "autocast", "_initializer")
+    __slots__ = ("_initializer", "autocast", "regularizer")
     result_class = EagerTensor  # v * 2 is a plain tensor
 
     def __init__(self, initializer, shape=None, dtype=None, trainable: bool = True,

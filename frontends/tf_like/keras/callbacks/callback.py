@@ -136,11 +136,14 @@ class CallbackList(Callback):
     def append(self, callback):
         self.callbacks.append(callback)
 
-    def _call(self, hook, *args):
-        logs = pythonify_logs(args[-1]) if args and isinstance(args[-1], dict) else None
-        args = args[:-1] + (logs,) if logs is not None else args
+    def _call(self, hook, *args, as_keyword=False):
+        logs = pythonify_logs(args[-1])
+        args = args[:-1]
         for c in self.callbacks:
-            getattr(c, hook)(*args)
+            if as_keyword:  # Keras passes batch logs by keyword, epoch and run logs by position
+                getattr(c, hook)(*args, logs=logs)
+            else:
+                getattr(c, hook)(*args, logs)
 
 
 def _flatten(callbacks) -> list:
@@ -151,9 +154,10 @@ def _flatten(callbacks) -> list:
 
 
 def _forward(hook: str, with_index: bool):
+    batch_hook = "batch" in hook
     if with_index:
         def method(self, index, logs=None):
-            self._call(hook, index, logs if logs is not None else {})
+            self._call(hook, index, logs if logs is not None else {}, as_keyword=batch_hook)
     else:
         def method(self, logs=None):
             self._call(hook, logs if logs is not None else {})

@@ -6,8 +6,20 @@ from __future__ import annotations
 from .. import ops
 from ..backend import _config
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm",
-           "min_max_norm", "non_neg", "unit_norm", "get", "serialize", "deserialize"]
+__all__ = [
+    "Constraint",
+    "MaxNorm",
+    "MinMaxNorm",
+    "NonNeg",
+    "UnitNorm",
+    "deserialize",
+    "get",
+    "max_norm",
+    "min_max_norm",
+    "non_neg",
+    "serialize",
+    "unit_norm",
+]
 
 
 class Constraint:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from ._initializers import *  # noqa: F401,F403
-from ._initializers import (Constant, GlorotNormal, GlorotUniform, HeNormal, HeUniform, Identity,
-                            Initializer, LecunNormal, LecunUniform, Ones, Orthogonal,
-                            RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling, Zeros)
+from ._initializers import *
+from ._initializers import (
+    Constant,
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    Identity,
+    Initializer,  # noqa: F401  (keras.initializers.Initializer)
+    LecunNormal,
+    LecunUniform,
+    Ones,
+    Orthogonal,
+    RandomNormal,
+    RandomUniform,
+    TruncatedNormal,
+    VarianceScaling,
+    Zeros,
+)
 
 IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 constant, zeros, ones = Constant, Zeros, Ones

@@ -16,9 +16,25 @@ import numpy as np
 
 from ..backend import _config
 
-__all__ = ["Initializer", "Constant", "Zeros", "Ones", "RandomUniform", "RandomNormal",
-           "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform",
-           "HeNormal", "LecunUniform", "LecunNormal", "Orthogonal", "Identity", "compute_fans"]
+__all__ = [
+    "Constant",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "Identity",
+    "Initializer",
+    "LecunNormal",
+    "LecunUniform",
+    "Ones",
+    "Orthogonal",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Zeros",
+    "compute_fans",
+]
 
 
 def _dtype(dtype) -> np.dtype:

@@ -57,7 +57,7 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
-          name=None, tensor=None, optional=False):  # noqa: N802
+          name=None, tensor=None, optional=False):
     """keras.Input: a KerasTensor to start a Functional model from.
 
     >>> x = Input(shape=(784,))          # KerasTensor shape=(None, 784)

@@ -9,7 +9,6 @@ specs by tracing (see backend/_keras_tensor.py) and records a Node of the Functi
 
 from __future__ import annotations
 
-import collections
 import functools
 import inspect
 
@@ -17,41 +16,27 @@ import numpy as np
 
 import core_ir
 
-from .. import constraints, initializers, regularizers
-from ..backend import _config, _state, _tree
+from .. import regularizers
+from ..backend import _state, _tree
 from ..backend._keras_tensor import KerasTensor, any_symbolic_tensors, compute_output_spec
-from ..backend._variable import Variable
 from ..ops import _core
 from ..ops._operation import Node, Operation
 from ._call_context import CallContext, current_context, enter_context, exit_context
 from ._input_spec import assert_input_compatibility
-
-_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
-
-
-class DTypePolicy:
-    """A layer's dtype policy (only plain policies: compute dtype = variable dtype)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def get_config(self) -> dict:
-        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self.name},
-                "registered_name": None}
-
-    def __repr__(self) -> str:
-        return f'<DTypePolicy "{self.name}">'
+from ._layer_state import LayerState
+from ._layer_utils import (
+    _KWARGS,
+    DTypePolicy,
+    _has_var_kwargs,
+    _input_shape_arg,
+    _map_shapes,
+    _policy_name,
+    _shapes_dict,
+    _shapes_from_args,
+)
 
 
-def _policy_name(dtype) -> str:
-    if isinstance(dtype, DTypePolicy):
-        return dtype.name
-    if isinstance(dtype, dict):
-        return dtype["config"]["name"]
-    return _config.standardize_dtype(dtype)
-
-
-class Layer(Operation):
+class Layer(LayerState, Operation):
     """Mirrors keras.layers.Layer. Subclass it: create weights in `build(input_shape)` with
     `add_weight`, compute in `call(inputs, training=None, mask=None)`, return the constructor
     arguments from `get_config`. Differences: dtype policies are plain dtypes (no mixed
@@ -78,7 +63,7 @@ class Layer(Operation):
         unknown = set(kwargs) - _KWARGS
         if unknown:
             raise ValueError(f"Unrecognized keyword arguments passed to "
-                             f"{type(self).__name__}: {dict((k, kwargs[k]) for k in unknown)}")
+                             f"{type(self).__name__}: { {k: kwargs[k] for k in unknown} }")
         Operation.__init__(self, name=name)
         self._trainable_variables: list = []
         self._non_trainable_variables: list = []
@@ -99,20 +84,6 @@ class Layer(Operation):
         self._call_has_training_arg = "training" in params or _has_var_kwargs(params)
         self._call_has_mask_arg = "mask" in params
 
-    # -- attributes: variables assigned directly are tracked like add_weight's ------------------
-    def __setattr__(self, name, value):
-        if isinstance(value, Variable) and "_trainable_variables" in self.__dict__:
-            self._track_variable(value)
-        object.__setattr__(self, name, value)
-
-    def _track_variable(self, variable: Variable) -> None:
-        if any(v is variable for v in self._trainable_variables + self._non_trainable_variables):
-            return
-        (self._trainable_variables if variable.trainable else
-         self._non_trainable_variables).append(variable)
-        if not self.trainable:
-            variable.trainable = False
-
     # -- dtypes -------------------------------------------------------------------------------
     @property
     def dtype(self) -> str:
@@ -129,154 +100,6 @@ class Layer(Operation):
     @property
     def input_dtype(self) -> str:
         return self.compute_dtype
-
-    # -- weights ------------------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
-                   autocast=True, regularizer=None, constraint=None, aggregation="none",
-                   synchronization="auto", name=None, **kwargs):
-        """Create a Variable owned by this layer (Keras 3 order: shape first; a str first
-        argument is taken as the name, Keras 2 style)."""
-        if isinstance(shape, str):  # Keras 2 / STYLE.md order: (name, shape, initializer)
-            name, shape = shape, initializer
-            initializer = kwargs.pop("initializer", None)
-            if dtype is not None and not _is_dtype_name(dtype):
-                initializer, dtype = dtype, None
-        shape = () if shape is None else tuple(int(d) for d in shape)
-        dtype = _config.standardize_dtype(dtype or self.variable_dtype)
-        if initializer is None:
-            initializer = "glorot_uniform" if _config.is_float_dtype(dtype) else "zeros"
-        init = initializers.get(initializer)
-        with self._name_scope():
-            variable = Variable(init, shape=shape, dtype=dtype, trainable=trainable,
-                                autocast=autocast, aggregation=aggregation,
-                                synchronization=synchronization, name=name)
-        variable.regularizer = regularizers.get(regularizer)
-        variable.constraint = constraints.get(constraint)
-        self._track_variable(variable)
-        return variable
-
-    add_variable = add_weight
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value) -> None:
-        value = bool(value)
-        self._trainable = value
-        for v in self._trainable_variables:
-            v.trainable = value
-        for layer in self._layers:
-            layer.trainable = value
-
-    @property
-    def _layers(self) -> list:
-        """Directly tracked sublayers, in attribute order (lists, tuples and dicts of layers
-        count; they are read when asked, so layers appended to a list later count too)."""
-        found, seen = [], set()
-        for key, value in self.__dict__.items():
-            if key in _UNTRACKED:
-                continue
-            for v in _tree.flatten(value) if isinstance(value, (list, tuple, dict)) else [value]:
-                if isinstance(v, Layer) and v is not self and id(v) not in seen:
-                    seen.add(id(v))
-                    found.append(v)
-        return found
-
-    def _flatten_layers(self, include_self=True, recursive=True) -> list:
-        """This layer and all layers below it, depth first, each once (Keras's order)."""
-        layers = [self] if include_self else []
-        seen = {id(self)}
-        queue = collections.deque(self._layers)
-        while queue:
-            layer = queue.popleft()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            layers.append(layer)
-            if recursive:
-                queue.extendleft(layer._layers)
-        return layers
-
-    @property
-    def weights(self) -> list:
-        """Own trainable then non-trainable weights (creation-time split), then sublayers'."""
-        out, seen = [], set()
-        for w in self._trainable_variables + self._non_trainable_variables:
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
-        for layer in self._layers:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
-
-    variables = weights
-
-    @property
-    def trainable_weights(self) -> list:
-        return [v for v in self.weights if v.trainable] if self.trainable else []
-
-    trainable_variables = trainable_weights
-
-    @property
-    def non_trainable_weights(self) -> list:
-        return [v for v in self.weights if not v.trainable] if self.trainable else self.weights
-
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self) -> list:
-        return [v.numpy() for v in self.weights]
-
-    def set_weights(self, weights) -> None:
-        layer_weights = self.weights
-        if len(layer_weights) != len(weights):
-            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a "
-                             f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(layer_weights)} weights.")
-        for variable, value in zip(layer_weights, weights):
-            value = np.asarray(value)
-            if tuple(variable.shape) != tuple(value.shape):
-                raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)} is not "
-                                 f"compatible with provided weight shape {value.shape}.")
-        for variable, value in zip(layer_weights, weights):
-            variable.assign(np.asarray(value, dtype=variable.dtype))
-
-    def count_params(self) -> int:
-        if not self.built:
-            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
-                             "layer isn't built. You can build it manually via: "
-                             "`layer.build(input_shape)`.")
-        return int(sum(int(np.prod(v.shape)) for v in self.weights))
-
-    def _apply_initial_weights(self) -> None:
-        if self._initial_weights is not None:
-            weights, self._initial_weights = self._initial_weights, None
-            self.set_weights(weights)
-
-    # -- losses -------------------------------------------------------------------------------
-    def add_loss(self, loss) -> None:
-        self._losses.extend(_tree.flatten(loss))
-
-    @property
-    def losses(self) -> list:
-        """add_loss losses of this layer and its sublayers, then the weight regularization
-        penalties of the trainable weights (computed now: inside a traced train step they are
-        graph nodes)."""
-        out = []
-        for layer in self._flatten_layers():
-            out.extend(layer._losses)
-        for v in self.trainable_weights:
-            if getattr(v, "regularizer", None) is not None:
-                out.append(v.regularizer(v))
-        return out
-
-    def _clear_losses(self) -> None:
-        for layer in self._flatten_layers():
-            layer._losses.clear()
 
     # -- building -----------------------------------------------------------------------------
     def build(self, input_shape=None):
@@ -447,83 +270,6 @@ class Layer(Operation):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-def _is_dtype_name(x) -> bool:
-    try:
-        _config.standardize_dtype(x)
-        return isinstance(x, (str, np.dtype))
-    except (TypeError, ValueError):
-        return False
-
-
-_UNTRACKED = {"_inbound_nodes", "_outbound_nodes", "_build_shapes_dict", "_initial_weights",
-              "_input_shape_arg", "_call_signature", "input_spec", "dtype_policy",
-              "activity_regularizer", "_losses", "_trainable_variables",
-              "_non_trainable_variables", "build"}
-
-
-def _has_var_kwargs(params) -> bool:
-    return any(p.kind == p.VAR_KEYWORD for p in params.values())
-
-
-def _input_shape_arg(kwargs: dict):
-    """The batch shape a first layer of a Sequential gets from input_shape=/input_dim=."""
-    if kwargs.get("batch_input_shape") is not None:
-        return tuple(kwargs["batch_input_shape"])
-    if kwargs.get("input_shape") is not None:
-        return (kwargs.get("batch_size"), *kwargs["input_shape"])
-    if kwargs.get("input_dim") is not None:
-        return (kwargs.get("batch_size"), kwargs["input_dim"])
-    return None
-
-
-def _shape_of(x):
-    if isinstance(x, (KerasTensor, core_ir.Tensor)):
-        return tuple(d if isinstance(d, int) else None for d in tuple(x.shape))
-    return None
-
-
-def _is_tensor_arg(value) -> bool:
-    leaves = _tree.flatten(value)
-    return bool(leaves) and all(isinstance(x, (KerasTensor, core_ir.Tensor)) or x is None
-                                for x in leaves) and any(x is not None for x in leaves)
-
-
-def _shapes_dict(signature, args, kwargs) -> dict:
-    """{'<arg>_shape': shape structure} for each tensor argument of call, in call order."""
-    try:
-        bound = signature.bind_partial(*args, **kwargs).arguments
-    except TypeError:
-        bound = {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
-    shapes = {}
-    for name, value in bound.items():
-        if name in ("training", "mask") or not _is_tensor_arg(value):
-            continue
-        shapes[f"{name}_shape"] = _tree.map_structure(_shape_of, value)
-    return shapes
-
-
-def _shapes_from_args(args, kwargs) -> dict:
-    if args:
-        return {"input_shape": args[0]}
-    return dict(kwargs)
-
-
-def _is_shape(x) -> bool:
-    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
-                                                for d in x)
-
-
-def _map_shapes(structure, fn):
-    """Apply fn to each shape tuple in a nested structure of shapes."""
-    if _is_shape(structure):
-        return fn(tuple(structure))
-    if isinstance(structure, dict):
-        return {k: _map_shapes(v, fn) for k, v in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_map_shapes(v, fn) for v in structure)
-    return structure
 
 
 def current_training():

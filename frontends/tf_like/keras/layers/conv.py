@@ -7,8 +7,15 @@ from __future__ import annotations
 from .. import activations, constraints, initializers, ops, regularizers
 from ._input_spec import InputSpec
 from ._layer import Layer
-from ._utils import (ser_activation, ser_constraint, ser_initializer, ser_regularizer,
-                     standardize_data_format, standardize_padding, standardize_tuple)
+from ._utils import (
+    ser_activation,
+    ser_constraint,
+    ser_initializer,
+    ser_regularizer,
+    standardize_data_format,
+    standardize_padding,
+    standardize_tuple,
+)
 
 
 class BaseConv(Layer):

@@ -5,9 +5,9 @@
 from __future__ import annotations
 
 from .. import ops
-from .conv import BaseConv, _bias_for
 from ._input_spec import InputSpec
 from ._utils import standardize_tuple
+from .conv import BaseConv, _bias_for
 
 
 class BaseConvTranspose(BaseConv):

@@ -33,8 +33,9 @@ class Merge(Layer):
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError("A merge layer should be called on a list of inputs. Received: "
-                             f"inputs={inputs} (not a list of tensors)")
+            msg = ("A merge layer should be called on a list of inputs. Received: "
+                   f"inputs={inputs} (not a list of tensors)")
+            raise ValueError(msg)  # noqa: TRY004  (Keras's type)
         rank = max(len(x.shape) for x in inputs)
         expanded = []
         for x in inputs:

@@ -8,8 +8,8 @@ import numpy as np
 
 from core_ir import ops as ir
 
-from .. import constraints, initializers, ops, regularizers
 from ..._tensor import call
+from .. import constraints, initializers, ops, regularizers
 from ._input_spec import InputSpec
 from ._layer import Layer
 from ._utils import ser_constraint, ser_initializer, ser_regularizer
@@ -67,9 +67,9 @@ class BatchNormalization(Layer):
         self.axis = int(axis)
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.center, self.scale = center, scale
-        self._cfg = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                         beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self._cfg = {"beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
+                     "beta_regularizer": beta_regularizer, "gamma_regularizer": gamma_regularizer,
+                     "beta_constraint": beta_constraint, "gamma_constraint": gamma_constraint}
         _affine_args(self)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
@@ -150,9 +150,9 @@ class LayerNormalization(Layer):
         self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
         self.epsilon, self.center, self.scale = float(epsilon), center, scale
         self.rms_scaling = False
-        self._cfg = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                         beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self._cfg = {"beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
+                     "beta_regularizer": beta_regularizer, "gamma_regularizer": gamma_regularizer,
+                     "beta_constraint": beta_constraint, "gamma_constraint": gamma_constraint}
         _affine_args(self)
         self.supports_masking = True
 
@@ -202,9 +202,9 @@ class GroupNormalization(Layer):
         self.supports_masking = True
         self.groups, self.axis, self.epsilon = groups, axis, float(epsilon)
         self.center, self.scale = center, scale
-        self._cfg = dict(beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
-                         beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
-                         beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+        self._cfg = {"beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
+                     "beta_regularizer": beta_regularizer, "gamma_regularizer": gamma_regularizer,
+                     "beta_constraint": beta_constraint, "gamma_constraint": gamma_constraint}
         _affine_args(self)
 
     def build(self, input_shape):

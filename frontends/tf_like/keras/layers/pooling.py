@@ -37,23 +37,32 @@ class BasePooling(Layer):
 
 
 def _pooling(name: str, dims: int, mode: str, default_size):
-    def __init__(self, pool_size=default_size, strides=None, padding="valid", data_format=None,
-                 name=None, **kwargs):
-        BasePooling.__init__(self, pool_size, strides, dims, mode, padding, data_format,
-                             name=name, **kwargs)
+    """A pooling class; Keras gives max pooling a default pool_size (2 per axis) and requires
+    it for average pooling (default_size None)."""
+    if default_size is None:
+        def __init__(self, pool_size, strides=None, padding="valid", data_format=None,
+                     name=None, **kwargs):
+            BasePooling.__init__(self, pool_size, strides, dims, mode, padding, data_format,
+                                 name=name, **kwargs)
+    else:
+        def __init__(self, pool_size=default_size, strides=None, padding="valid",
+                     data_format=None, name=None, **kwargs):
+            BasePooling.__init__(self, pool_size, strides, dims, mode, padding, data_format,
+                                 name=name, **kwargs)
 
     what = "maximum" if mode == "max" else "average"
-    doc = (f"Mirrors keras.layers.{name}: the {what} over each {dims}-D window of pool_size "
-           f"(default {default_size}), strides defaulting to pool_size.")
+    size = f"pool_size (default {default_size})" if default_size else "pool_size"
+    doc = (f"Mirrors keras.layers.{name}: the {what} over each {dims}-D window of {size}, "
+           "strides defaulting to pool_size.")
     return type(name, (BasePooling,), {"__init__": __init__, "__doc__": doc})
 
 
 MaxPooling1D = _pooling("MaxPooling1D", 1, "max", 2)
 MaxPooling2D = _pooling("MaxPooling2D", 2, "max", (2, 2))
 MaxPooling3D = _pooling("MaxPooling3D", 3, "max", (2, 2, 2))
-AveragePooling1D = _pooling("AveragePooling1D", 1, "average", 2)
-AveragePooling2D = _pooling("AveragePooling2D", 2, "average", (2, 2))
-AveragePooling3D = _pooling("AveragePooling3D", 3, "average", (2, 2, 2))
+AveragePooling1D = _pooling("AveragePooling1D", 1, "average", None)
+AveragePooling2D = _pooling("AveragePooling2D", 2, "average", None)
+AveragePooling3D = _pooling("AveragePooling3D", 3, "average", None)
 
 
 class BaseGlobalPooling(Layer):

@@ -28,10 +28,9 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        fn = config.pop("fn", None)
-        if isinstance(fn, str):
-            fn = getattr(F, fn)
-        return cls(fn, **config)
+        if isinstance(config.get("fn"), str):
+            config["fn"] = getattr(F, config["fn"])
+        return cls(**config)
 
     def __repr__(self) -> str:
         return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"

@@ -20,8 +20,9 @@ class _Counts(Metric):
     def _make_counts(self, shape):
         names = {U.TP: "true_positives", U.FP: "false_positives", U.TN: "true_negatives",
                  U.FN: "false_negatives"}
-        for kind in self.kinds:
-            setattr(self, names[kind], self.add_variable(shape=shape, name=names[kind]))
+        for kind in (U.TP, U.FP, U.TN, U.FN):  # Keras's creation order
+            if kind in self.kinds:
+                setattr(self, names[kind], self.add_variable(shape=shape, name=names[kind]))
 
     def _accumulators(self):
         names = {U.TP: "true_positives", U.FP: "false_positives", U.TN: "true_negatives",

@@ -1,5 +1,10 @@
-"""keras.models."""
+"""keras.models: Model (Functional when given inputs and outputs), Sequential, and the
+Functional class. Training methods come from the Trainer mixin (training.py)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._functional import Functional
+from ._model import Model
+from ._sequential import Sequential
+
+__all__ = ["Functional", "Model", "Sequential"]

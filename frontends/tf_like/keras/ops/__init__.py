@@ -8,15 +8,15 @@ Keras: dtypes are numpy dtypes; shapes that depend on data (`where` with one arg
 
 from __future__ import annotations
 
-from . import nn  # noqa: F401
-from ._array import *  # noqa: F401,F403
+from . import nn
+from ._array import *
 from ._array import __all__ as _array_all
-from ._core import *  # noqa: F401,F403
+from ._core import *
 from ._core import __all__ as _core_all
-from ._math import *  # noqa: F401,F403
+from ._math import *
 from ._math import __all__ as _math_all
-from ._operation import Node, Operation  # noqa: F401
-from .nn import *  # noqa: F401,F403
+from ._operation import Node, Operation
+from .nn import *
 from .nn import __all__ as _nn_all
 
-__all__ = [*_core_all, *_math_all, *_array_all, *_nn_all, "nn", "Operation", "Node"]
+__all__ = _core_all + _math_all + _array_all + _nn_all + ["nn", "Operation", "Node"]  # noqa: PLE0605

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import itertools
 
 import numpy as np
 
@@ -11,8 +12,19 @@ from core_ir import ops as ir
 
 from ..._tensor import call
 from ..backend import _config
-from ._core import (Tensor, as_shape_tensor, reshape_target, axes_list, cast, dim, ints, normalize_axis,
-                    promote, shape, tensor)
+from ._core import (
+    Tensor,
+    as_shape_tensor,
+    axes_list,
+    cast,
+    dim,
+    ints,
+    normalize_axis,
+    promote,
+    reshape_target,
+    shape,
+    tensor,
+)
 from ._operation import keras_op
 
 
@@ -29,15 +41,15 @@ def _filled(shape_, value, dtype):
     return call(ir.expand, fill, as_shape_tensor(dims))
 
 
-def zeros(shape, dtype=None):  # noqa: A002
+def zeros(shape, dtype=None):
     return _filled(shape, 0, _dtype(dtype))
 
 
-def ones(shape, dtype=None):  # noqa: A002
+def ones(shape, dtype=None):
     return _filled(shape, 1, _dtype(dtype))
 
 
-def full(shape, fill_value, dtype=None):  # noqa: A002
+def full(shape, fill_value, dtype=None):
     dt = _dtype(dtype) if dtype is not None else tensor(fill_value).dtype
     return _filled(shape, fill_value, dt)
 
@@ -72,7 +84,7 @@ def arange(start, stop=None, step=1, dtype=None):
     return tensor(values.astype(_dtype(dtype)))
 
 
-def eye(N, M=None, k=0, dtype=None):  # noqa: N803
+def eye(N, M=None, k=0, dtype=None):
     return tensor(np.eye(N, M, k=k, dtype=_dtype(dtype)))
 
 
@@ -87,7 +99,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
                                    out.dtype))) if retstep else out
 
 
-def tri(N, M=None, k=0, dtype=None):  # noqa: N803
+def tri(N, M=None, k=0, dtype=None):
     return tensor(np.tri(N, M, k=k, dtype=_dtype(dtype)))
 
 
@@ -168,7 +180,7 @@ def squeeze(x, axis=None):
 
 
 @keras_op
-def broadcast_to(x, shape):  # noqa: A002
+def broadcast_to(x, shape):
     return call(ir.expand, tensor(x), as_shape_tensor(shape))
 
 
@@ -211,7 +223,7 @@ def split(x, indices_or_sections, axis=0):
                              f"{indices_or_sections}")
         return list(call(ir.split, x, axis=a, num_outputs=indices_or_sections))
     bounds = [0, *indices_or_sections, n]
-    sizes = [e - s for s, e in zip(bounds[:-1], bounds[1:])]
+    sizes = [e - s for s, e in itertools.pairwise(bounds)]
     return list(call(ir.split, x, ints(sizes), axis=a))
 
 
@@ -233,7 +245,7 @@ def repeat(x, repeats, axis=None):
     if axis is None:
         x, axis = call(ir.reshape, x, ints([-1])), 0
     if not isinstance(repeats, int):
-        raise ValueError("keras.ops.repeat supports an int `repeats` (one count for all)")
+        raise TypeError("keras.ops.repeat supports an int `repeats` (one count for all)")
     a = normalize_axis(axis, x.ndim)
     y = call(ir.unsqueeze, x, ints([a + 1]))
     reps = [1] * y.ndim
@@ -367,7 +379,7 @@ def _index(x, key):
 
 
 @keras_op
-def slice(inputs, start_indices, shape):  # noqa: A001,A002
+def slice(inputs, start_indices, shape):
     """keras.ops.slice: the block of `shape` starting at `start_indices`."""
     x = tensor(inputs)
     starts = [int(s) for s in start_indices]
@@ -377,7 +389,7 @@ def slice(inputs, start_indices, shape):  # noqa: A001,A002
 
 # -- sorting ------------------------------------------------------------------------------------
 @keras_op
-def top_k(x, k, sorted=True):  # noqa: A002
+def top_k(x, k, sorted=True):
     x = tensor(x)
     values, indices = call(ir.topk, x, ints([k]), axis=-1, largest=1, sorted=int(sorted))
     return values, cast(indices, "int32")
@@ -430,9 +442,47 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 _ = (core_ir, dim)
-__all__ = ["zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "arange", "eye",
-           "identity", "linspace", "tri", "tril", "triu", "reshape", "ravel", "transpose",
-           "swapaxes", "moveaxis", "expand_dims", "squeeze", "broadcast_to", "concatenate",
-           "stack", "hstack", "vstack", "split", "tile", "repeat", "flip", "roll", "pad", "take",
-           "take_along_axis", "get_item", "slice", "top_k", "sort", "argsort", "ndim", "size",
-           "copy", "nan_to_num"]
+__all__ = [
+    "arange",
+    "argsort",
+    "broadcast_to",
+    "concatenate",
+    "copy",
+    "expand_dims",
+    "eye",
+    "flip",
+    "full",
+    "full_like",
+    "get_item",
+    "hstack",
+    "identity",
+    "linspace",
+    "moveaxis",
+    "nan_to_num",
+    "ndim",
+    "ones",
+    "ones_like",
+    "pad",
+    "ravel",
+    "repeat",
+    "reshape",
+    "roll",
+    "size",
+    "slice",
+    "sort",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "take",
+    "take_along_axis",
+    "tile",
+    "top_k",
+    "transpose",
+    "tri",
+    "tril",
+    "triu",
+    "vstack",
+    "zeros",
+    "zeros_like",
+]

@@ -44,7 +44,7 @@ def tensor(x, dtype=None) -> Tensor:
             return cast(x, dtype)
         return x
     if isinstance(x, KerasTensor):
-        raise ValueError(f"A KerasTensor cannot be converted here: {x}")
+        raise ValueError(f"A KerasTensor cannot be converted here: {x}")  # noqa: TRY004  (Keras's type)
     if isinstance(x, (np.ndarray, np.generic)):
         a = x if dtype is None else x.astype(_config.standardize_dtype(dtype))
     else:
@@ -219,7 +219,7 @@ def stop_gradient(variable):
 def cond(pred, true_fn, false_fn):
     """keras.ops.cond. A concrete predicate runs one branch; a symbolic one (while tracing)
     runs both and selects, so both branches must return the same structure."""
-    p = pred if not isinstance(pred, Tensor) else pred
+    p = pred
     if not isinstance(p, Tensor) or p.array is not None:
         return true_fn() if bool(np.asarray(p.array if isinstance(p, Tensor) else p)) \
             else false_fn()
@@ -260,5 +260,16 @@ def _concrete(x):
     return x
 
 
-__all__ = ["convert_to_tensor", "convert_to_numpy", "is_tensor", "dtype", "cast",
-           "result_type", "shape", "stop_gradient", "cond", "fori_loop", "while_loop"]
+__all__ = [
+    "cast",
+    "cond",
+    "convert_to_numpy",
+    "convert_to_tensor",
+    "dtype",
+    "fori_loop",
+    "is_tensor",
+    "result_type",
+    "shape",
+    "stop_gradient",
+    "while_loop",
+]

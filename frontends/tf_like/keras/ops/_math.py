@@ -94,7 +94,7 @@ def absolute(x):
     return call(ir.abs_, tensor(x))
 
 
-abs = absolute  # noqa: A001
+abs = absolute
 
 
 @keras_op
@@ -211,7 +211,7 @@ def ceil(x):
 
 
 @keras_op
-def round(x, decimals=0):  # noqa: A001
+def round(x, decimals=0):
     x = floating(x)
     if not decimals:
         return call(ir.round_, x)
@@ -327,7 +327,7 @@ def _reduce(op, x, axis, keepdims):
 
 
 @keras_op
-def sum(x, axis=None, keepdims=False):  # noqa: A001
+def sum(x, axis=None, keepdims=False):
     x = tensor(x)
     if x.dtype == np.bool_:
         x = cast(x, "int32")
@@ -340,13 +340,13 @@ def mean(x, axis=None, keepdims=False):
 
 
 @keras_op
-def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+def max(x, axis=None, keepdims=False, initial=None):
     out = _reduce(ir.reduce_max, x, axis, keepdims)
     return out if initial is None else maximum(out, initial)
 
 
 @keras_op
-def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
+def min(x, axis=None, keepdims=False, initial=None):
     out = _reduce(ir.reduce_min, x, axis, keepdims)
     return out if initial is None else minimum(out, initial)
 
@@ -379,12 +379,12 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 @keras_op
-def all(x, axis=None, keepdims=False):  # noqa: A001
+def all(x, axis=None, keepdims=False):
     return cast(_reduce(ir.reduce_min, cast(_bool(x), "int32"), axis, keepdims), "bool")
 
 
 @keras_op
-def any(x, axis=None, keepdims=False):  # noqa: A001
+def any(x, axis=None, keepdims=False):
     return cast(_reduce(ir.reduce_max, cast(_bool(x), "int32"), axis, keepdims), "bool")
 
 
@@ -510,7 +510,7 @@ def trace(x, offset=0, axis1=0, axis2=1):
 
 
 @keras_op
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+def norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord None/2, 1, inf, -inf, or p) over `axis`; Frobenius over two axes."""
     x = floating(x)
     if ord is None or ord == 2 or ord == "fro" or ord == "euclidean":

@@ -11,8 +11,12 @@ from __future__ import annotations
 import functools
 
 from ..backend import _state, _tree
-from ..backend._keras_tensor import (KerasHistory, KerasTensor, any_symbolic_tensors,
-                                     compute_output_spec)
+from ..backend._keras_tensor import (
+    KerasHistory,
+    KerasTensor,
+    any_symbolic_tensors,
+    compute_output_spec,
+)
 
 
 class Operation:
@@ -49,7 +53,7 @@ class Operation:
     def _node_tensors(self, attr: str, what: str):
         if not self._inbound_nodes:
             raise AttributeError(f"The layer {self.name} has never been called and thus has no "
-                                 f"defined {what}.")
+                       f"defined {what}.")
         tensors = getattr(self._inbound_nodes[0], attr)
         return tensors[0] if len(tensors) == 1 else tensors
 
@@ -75,8 +79,9 @@ class Node:
                               if isinstance(x, KerasTensor)]
         for x in self.outputs:
             if not isinstance(x, KerasTensor):
-                raise ValueError("All operation outputs must be tensors. Operation "
-                                 f"{operation.name} returned a non-tensor: {x}")
+                msg = ("All operation outputs must be tensors. Operation "
+                       f"{operation.name} returned a non-tensor: {x}")
+                raise ValueError(msg)  # noqa: TRY004  (Keras's type)
         if any(not x.record_history for x in self.input_tensors):
             return
         node_index = len(operation._inbound_nodes)

@@ -194,19 +194,23 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
 
 
 def conv_transpose_padding(kernel: int, stride: int, dilation: int, padding: str,
-                           output_padding) -> tuple[int, int]:
-    """(symmetric pad, output_padding) as Keras's torch backend computes them: the output is
-    (n - 1) * s + k_eff - 2 pad + output_padding, which is n * s for 'same' and
-    (n - 1) * s + max(k_eff, s) for 'valid' when output_padding is None."""
+                           output_padding) -> tuple[int, int, int]:
+    """(pad begin, pad end, output_padding) of the ONNX ConvTranspose that Keras computes:
+    the full transposed convolution ((n - 1) * s + k_eff) cropped by (k_eff - 1 - left,
+    k_eff - 1 - right) with JAX's left/right padding (Keras 3's torch backend does the same);
+    a negative crop at the end is zero padding, i.e. output_padding. The output is n * s for
+    'same' and (n - 1) * s + max(k_eff, s) for 'valid' when output_padding is None."""
     k = (kernel - 1) * dilation + 1
     if padding == "valid":
         op = max(k, stride) - k if output_padding is None else output_padding
-        pad = 0
+        left, right = k - 1, k - 1 + op
     else:
-        wanted = stride - k % 2 if output_padding is None else output_padding
-        pad = max(-((k % 2 - k + wanted) // 2), 0)
-        op = 2 * pad + k % 2 - k + wanted
-    return pad, (min(op, max(stride - 1, 0)) if op >= stride else op)
+        pad_len = stride + k - 2 if output_padding is None else \
+            k + k % 2 - 2 + output_padding
+        left = min(pad_len // 2 + pad_len % 2, k - 1)
+        right = pad_len - left
+    crop_left, crop_right = k - 1 - left, k - 1 - right
+    return crop_left, max(crop_right, 0), max(-crop_right, 0)
 
 
 @keras_op
@@ -221,9 +225,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         standardize_tuple(output_padding, n, "output_padding"))
     geo = [conv_transpose_padding(k, s, d, padding.lower(), o)
            for k, s, d, o in zip(w.shape[:-2], strides, dilations, ops_)]
-    pads = [p for p, _ in geo] * 2
+    pads = [g[0] for g in geo] + [g[1] for g in geo]
     return call(ir.conv_transpose, x, w, strides=strides, dilations=dilations, pads=pads,
-                output_padding=[o for _, o in geo], data_format=ir_format(data_format),
+                output_padding=[g[2] for g in geo], data_format=ir_format(data_format),
                 kernel_format="HWOI")
 
 
@@ -346,9 +350,40 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return categorical_crossentropy(hot, output, from_logits=from_logits, axis=axis)
 
 
-__all__ = ["relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish", "log_sigmoid",
-           "leaky_relu", "hard_sigmoid", "hard_silu", "hard_swish", "elu", "selu", "gelu",
-           "celu", "mish", "glu", "hard_tanh", "softmax", "log_softmax", "conv",
-           "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
-           "one_hot", "multi_hot", "moments", "batch_normalization", "normalize",
-           "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"]
+__all__ = [
+    "average_pool",
+    "batch_normalization",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "celu",
+    "conv",
+    "conv_transpose",
+    "depthwise_conv",
+    "elu",
+    "gelu",
+    "glu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "max_pool",
+    "mish",
+    "moments",
+    "multi_hot",
+    "normalize",
+    "one_hot",
+    "relu",
+    "relu6",
+    "selu",
+    "separable_conv",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "sparse_categorical_crossentropy",
+    "swish",
+]

@@ -4,13 +4,12 @@ origins). Also RemovableHandle and the hook registration methods Module binds.""
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 from collections import OrderedDict
 
 import core_ir
 from core_ir import ops
-from core_ir.interpreters import TypeSpec, current_origin
+from core_ir.interpreters import TracingInterpreter, TypeSpec, current_interpreter, current_origin
 from core_ir.op import PRIVATE_DOMAIN, Op
 from core_ir.tensor import Tensor as _CoreTensor
 
@@ -21,6 +20,7 @@ _DUET_PACKAGES = ("frontends.", "core_ir.", "backends.")
 _TAGGED = "_duet_module_tagged"
 
 _calling: list = []  # the modules being called, outermost (the root) first
+_base_origin: list[str] = []  # the IR origin in force when the root module was called
 
 
 class RemovableHandle:
@@ -110,17 +110,27 @@ def missing_forward(self, *input):
 
 # -- the call -------------------------------------------------------------------------------------
 def call_module(self, *args, **kwargs):
-    path = module_path(self)
-    segment = _origin_segment(path)
+    """Module.__call__. While tracing, the module's path becomes the origin of the nodes it
+    makes; eagerly no node exists, so the path is only worked out if an error needs it."""
+    tracing = _tracing()
+    if tracing and not _calling:
+        _base_origin[:] = [current_origin()]
     _calling.append(self)
     try:
-        with core_ir.origin(segment) if segment else contextlib.nullcontext():
-            return _run(self, args, kwargs)
+        segment = _origin_segment(module_path(self)) if tracing else ""
+        if segment:
+            with core_ir.origin(segment):
+                return _run(self, args, kwargs)
+        return _run(self, args, kwargs)
     except (RuntimeError, ValueError, TypeError, IndexError) as err:
-        _tag(err, self, path)
+        _tag(err, self)
         raise
     finally:
         _calling.pop()
+
+
+def _tracing() -> bool:
+    return isinstance(current_interpreter(), TracingInterpreter)
 
 
 def _run(self, args, kwargs):
@@ -200,18 +210,21 @@ def _origin_segment(path: str | None) -> str:
     current origin becomes this module's path."""
     if not path:
         return ""
+    base = _base_origin[0] if _base_origin else ""
+    target = f"{base}.{path}" if base else path
     outer = current_origin()
     if not outer:
-        return path
-    return path[len(outer) + 1:] if path.startswith(outer + ".") else ""
+        return target
+    return target[len(outer) + 1:] if target.startswith(outer + ".") else ""
 
 
-def _tag(err: Exception, module, path: str | None) -> None:
+def _tag(err: Exception, module) -> None:
     """Add the innermost module's class and path to an error raised by duet inside it."""
     if getattr(err, _TAGGED, False) or isinstance(err, NotImplementedError) or \
             not _raised_by_duet(err):
         return
     setattr(err, _TAGGED, True)
+    path = module_path(module)
     if not err.args or not isinstance(err.args[0], str):
         return
     name = type(module).__name__

@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
-import numpy as np
-
 from core_ir.tensor import Tensor as _CoreTensor
 
 from ... import _dtypes
-from ..._tensor import Parameter, Tensor
+from ..._tensor import Parameter
 from . import _hooks, _state_dict
-from ._util import check_device, typename
+from ._util import check_device, typename, write_array
 from ._util import check_name as _check_name
 from ._util import convert as _convert
 from ._util import parse_to as _parse_to
@@ -308,8 +306,9 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
-                p.grad = Tensor(np.zeros(p.grad.shape, p.grad.dtype))
+            else:  # zeroed in place, as torch (the grad tensor keeps its identity)
+                p.grad.detach_()
+                write_array(p.grad, 0)
 
     def apply(self, fn: Callable) -> Module:
         for module in self.children():

@@ -8,6 +8,9 @@ import math
 import warnings
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
+from ..._tensor import Tensor
 from . import _rng
 
 __all__ = [
@@ -60,10 +63,22 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(tensor[index] for tensor in self.tensors)
+        return tuple(_take(tensor, index) for tensor in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)
+
+
+def _take(tensor, index):
+    """`tensor[index]`. A DataLoader reads a TensorDataset one sample at a time, so a plain
+    integer index into a tensor outside autograd is a numpy view (as torch's is a view): the
+    same value as the indexing op at a fraction of the dispatch cost. Anything else (slices,
+    masks, tensors that require grad) goes through Tensor indexing."""
+    plain_int = isinstance(index, (int, np.integer)) and not isinstance(index, bool)
+    if plain_int and isinstance(tensor, Tensor) and not tensor.requires_grad \
+            and tensor.array is not None and -len(tensor) <= index < len(tensor):
+        return Tensor(tensor.array[index, ...])
+    return tensor[index]  # torch's errors for out-of-range and unusual indices
 
 
 class StackDataset(Dataset):
