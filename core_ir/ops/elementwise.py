@@ -100,10 +100,10 @@ hard_sigmoid = defop(
 
 
 def _hard_swish_dx(g, out, x):
-    # torch: 0 below -3, 1 above 3, x/3 + 1/2 between (boundaries inclusive in the middle piece)
+    # torch 2.13: 0 for x <= -3, 1 for x >= 3, x/3 + 1/2 strictly between
     mid = g * (x / 3 + 0.5)
-    return (where(less(x, const_like(-3, x)), zeros_like(g),
-                  where(greater(x, const_like(3, x)), g, mid)),)
+    return (where(less_or_equal(x, const_like(-3, x)), zeros_like(g),
+                  where(greater_or_equal(x, const_like(3, x)), g, mid)),)
 
 
 hard_swish = defop("HardSwish", infer=unary(F), vjp=_hard_swish_dx)

@@ -101,10 +101,8 @@ def relu6(input, inplace: bool = False):
 
 
 def hardswish(input, inplace: bool = False):
-    """x * relu6(x + 3) / 6. NOTE: written as x * hardsigmoid(x), not the IR's HardSwish,
-    because torch 2.13's gradient is 0 at x = -3 and 1 at x = 3 (the kinks belong to the outer
-    pieces), which the product rule gives exactly and HardSwish's VJP does not."""
-    return _out(input, input * hardsigmoid(input), inplace)
+    """x * relu6(x + 3) / 6 (one HardSwish node; its VJP follows torch 2.13 at the kinks)."""
+    return _out(input, call(ops.hard_swish, input), inplace)
 
 
 def hardsigmoid(input, inplace: bool = False):
