@@ -10,6 +10,7 @@ from core_ir import interpreters, passes
 from .eager import EAGER, NumpyEager
 from .executor import CompiledFunction, Plan
 from .kernels import KERNELS
+from .kernels.random import get_state, manual_seed, set_state  # the engine's one generator
 
 # Overflow to inf, 0/0 = nan and log(0) = -inf are the IEEE results torch and Keras also give
 # silently; numpy's RuntimeWarnings from our own kernels would only be noise.
@@ -36,4 +37,4 @@ def jit(fn, input_specs, names=None):
 
 
 __all__ = ["EAGER", "NumpyEager", "Plan", "CompiledFunction", "KERNELS", "evaluate", "optimize",
-           "jit"]
+           "jit", "manual_seed", "get_state", "set_state"]

@@ -159,12 +159,12 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _finish(values.astype(d), requires_grad, device)
 
 
-def range(start=0, end=None, step=1, *, dtype=None, device=None,  # noqa: A001
+def range(start=0, end=None, step=1, *, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Deprecated torch.range: like arange but including `end` (default float dtype)."""
     if end is None:
         start, end = 0, start
-    n = int(math.floor((end - start) / step)) + 1
+    n = math.floor((end - start) / step) + 1
     d = _float_dtype(dtype)
     return _finish((start + np.arange(n, dtype=np.float64) * step).astype(d), requires_grad,
                    device)
@@ -259,8 +259,33 @@ BoolTensor = _legacy("BoolTensor", _dtypes.bool)
 LEGACY_TYPES = {t.dtype: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor,
                                      IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)}
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "scalar_tensor", "zeros", "ones",
-           "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "arange",
-           "range", "linspace", "logspace", "eye", "meshgrid", "FloatTensor", "DoubleTensor",
-           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
-           "BoolTensor"]
+__all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "arange",
+    "as_tensor",
+    "asarray",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "logspace",
+    "meshgrid",
+    "ones",
+    "ones_like",
+    "range",
+    "scalar_tensor",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]

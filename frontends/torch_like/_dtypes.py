@@ -20,7 +20,7 @@ uint8 = np.dtype("uint8")
 uint16 = np.dtype("uint16")
 uint32 = np.dtype("uint32")
 uint64 = np.dtype("uint64")
-bool = np.dtype("bool")  # noqa: A001  (torch.bool)
+bool = np.dtype("bool")
 
 _default_float = float32
 
@@ -99,6 +99,12 @@ def result_type(a, b) -> np.dtype:
     higher, and then a Python float means the default float (int tensor + 2.5 -> float32)."""
     da, a_scalar = _kind_of(a)
     db, b_scalar = _kind_of(b)
+    if da == db:
+        return da
+    return _promote(a, b, da, a_scalar, db, b_scalar)
+
+
+def _promote(a, b, da, a_scalar, db, b_scalar) -> np.dtype:
     if a_scalar == b_scalar:
         if _category(da) == _category(db):
             return np.promote_types(da, db)
@@ -136,21 +142,30 @@ def _is_zero_dim_tensor(x) -> builtins.bool:
     return not _is_number(x) and x.ndim == 0
 
 
+_PYTHON_KINDS = {builtins.bool: (bool, True), builtins.int: (int64, True)}
+
+
 def _kind_of(x):
     """(dtype, is_scalar_like) of an operand: Python numbers and 0-d tensors are scalar-like."""
+    kind = _PYTHON_KINDS.get(type(x))
+    if kind is not None:
+        return kind
+    if isinstance(x, (builtins.float, np.floating)):  # numpy scalars act as Python numbers
+        return _default_float, True
     if isinstance(x, (builtins.bool, np.bool_)):
         return bool, True
     if isinstance(x, (builtins.int, np.integer)):
         return int64, True
-    if isinstance(x, (builtins.float, np.floating)):  # numpy scalars act as Python numbers
-        return _default_float, True
-    return x.dtype, x.ndim == 0
+    a = getattr(x, "array", None)
+    if a is not None:  # an eager tensor: read the array, not the (slower) properties
+        return a.dtype, a.ndim == 0
+    return x.dtype, len(x.shape) == 0
 
 
-class finfo:  # noqa: N801  (torch.finfo)
+class finfo:
     """Mirrors torch.finfo: machine limits of a floating dtype (numpy's numbers)."""
 
-    def __init__(self, type=None):  # noqa: A002
+    def __init__(self, type=None):
         d = as_dtype(_default_float if type is None else type)
         info = np.finfo(d)
         self.dtype, self.bits = d.name, info.bits
@@ -165,10 +180,10 @@ class finfo:  # noqa: N801  (torch.finfo)
                 f"tiny={self.tiny:g}, dtype={self.dtype})")
 
 
-class iinfo:  # noqa: N801  (torch.iinfo)
+class iinfo:
     """Mirrors torch.iinfo: the range of an integer dtype."""
 
-    def __init__(self, type):  # noqa: A002
+    def __init__(self, type):
         d = as_dtype(type)
         info = np.iinfo(d)
         self.dtype, self.bits = d.name, info.bits

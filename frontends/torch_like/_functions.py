@@ -10,40 +10,37 @@ import os
 from core_ir.tensor import Tensor as _CoreTensor
 
 from . import _dtypes
-from ._dtypes import finfo, iinfo, promote_types  # noqa: F401
-from ._join_ops import (cat, chunk, column_stack, concat, concatenate, dstack, hsplit,  # noqa: F401
-                        hstack, narrow, row_stack, select, split, stack, tensor_split, unbind,
-                        vsplit, vstack)
-from ._linalg import (addbmm, addmm, addmv, baddbmm, bmm, diag, diagonal, dot, einsum,  # noqa: F401
-                      ger, inner_product, matmul, mm, mv, outer, tensordot, trace)
-from ._math_ops import (abs, absolute, acos, acosh, allclose, arccos, arccosh, arcsin,  # noqa: F401,A004
-                        arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
-                        ceil, cos, cosh, deg2rad, erf, exp, exp2, expm1, fix, floor, fmax, fmin,
-                        frac, hypot, isclose, isfinite, isinf, isnan, isneginf, isposinf, lerp,
-                        log, log1p, log2, log10, log_softmax, logaddexp, logit, maximum, minimum,
-                        nan_to_num, rad2deg, reciprocal, relu, round, rsqrt, sgn, sigmoid, sign,
-                        sin, sinh, softmax, sqrt, square, tan, tanh, trunc, xlogy)
-from ._reductions import (all, amax, amin, aminmax, any, argmax, argmin,  # noqa: F401,A004
-                          count_nonzero, cummax, cummin, cumprod, cumsum, logsumexp, max, mean,
-                          median, min, nanmean, nansum, norm, prod, std, std_mean, sum, var,
-                          var_mean)
-from ._select_ops import (clamp, clamp_max, clamp_min, clip, gather, index_add,  # noqa: F401
-                          index_copy, index_fill, index_select, masked_fill, masked_select,
-                          scatter, scatter_add, scatter_reduce, take, take_along_dim, tril, triu,
-                          where)
-from ._shape_ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,  # noqa: F401
-                         broadcast_tensors, broadcast_to, flatten, flip, fliplr, flipud, movedim,
-                         moveaxis, permute, repeat_interleave, reshape, roll, rot90, squeeze,
-                         swapaxes, swapdims, t, tile, transpose, unflatten, unsqueeze)
-from ._sorting import (argsort, argwhere, bincount, bucketize, kthvalue, msort,  # noqa: F401
-                       nonzero, searchsorted, sort, topk, unique, unique_consecutive)
-from ._tensor_methods import addcdiv, addcmul, clone  # noqa: F401
-from ._tensor_ops import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, div,  # noqa: F401
-                          eq, equal, float_power, floor_divide, fmod, ge, greater, greater_equal,
-                          gt, le, less, less_equal, logical_and, logical_not, logical_or,
-                          logical_xor, lt, mul, ne, neg, not_equal, pow, remainder, rsub, sub,
-                          true_divide)
-from ._printing import get_printoptions, set_printoptions  # noqa: F401
+from ._dtypes import finfo, iinfo, promote_types
+from ._join_ops import (cat, chunk, column_stack, concat, concatenate, dstack, hsplit, hstack,
+                        narrow, row_stack, select, split, stack, tensor_split, unbind, vsplit,
+                        vstack)
+from ._linalg import (addbmm, addmm, addmv, baddbmm, bmm, diag, diagonal, dot, einsum, ger,
+                      inner_product, matmul, mm, mv, outer, tensordot, trace)
+from ._math_ops import (abs, absolute, allclose, ceil, cos, deg2rad, erf, exp, exp2, expm1, fix,
+                        floor, fmax, fmin, frac, hypot, isclose, isfinite, isinf, isnan, isneginf,
+                        isposinf, lerp, log, log1p, log2, log10, log_softmax, logaddexp, logit,
+                        maximum, minimum, nan_to_num, rad2deg, reciprocal, relu, round, rsqrt, sgn,
+                        sigmoid, sign, sin, softmax, sqrt, square, tanh, trunc, xlogy)
+from ._printing import get_printoptions, set_printoptions
+from ._reductions import (all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cummax,
+                          cummin, cumprod, cumsum, logsumexp, max, mean, median, min, nanmean,
+                          nansum, norm, prod, std, std_mean, sum, var, var_mean)
+from ._select_ops import (clamp, clamp_max, clamp_min, clip, gather, index_add, index_copy,
+                          index_fill, index_select, masked_fill, masked_select, scatter,
+                          scatter_add, scatter_reduce, take, take_along_dim, tril, triu, where)
+from ._shape_ops import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
+                         broadcast_to, flatten, flip, fliplr, flipud, moveaxis, movedim, permute,
+                         repeat_interleave, reshape, roll, rot90, squeeze, swapaxes, swapdims, t,
+                         tile, transpose, unflatten, unsqueeze)
+from ._sorting import (argsort, argwhere, bincount, bucketize, kthvalue, msort, nonzero,
+                       searchsorted, sort, topk, unique, unique_consecutive)
+from ._trig_ops import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
+                        asin, asinh, atan, atan2, atanh, cosh, sinh, tan)
+from ._tensor_methods import addcdiv, addcmul, clone
+from ._tensor_ops import (add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, div, eq, equal,
+                          float_power, floor_divide, fmod, ge, greater, greater_equal, gt, le, less,
+                          less_equal, logical_and, logical_not, logical_or, logical_xor, lt, mul,
+                          ne, neg, not_equal, pow, remainder, rsub, sub, true_divide)
 
 negative = neg
 multiply = mul
@@ -115,7 +112,7 @@ def set_default_tensor_type(t) -> None:
 _threads = {"intra": None, "inter": None}
 
 
-def set_num_threads(int) -> None:  # noqa: A002  (torch's argument name)
+def set_num_threads(int) -> None:
     """The number of threads BLAS uses for matmul and convolutions. With threadpoolctl installed
     the BLAS pools are limited for real; without it (it is not a dependency) the number is only
     recorded and get_num_threads() reports it."""
@@ -136,7 +133,7 @@ def get_num_threads() -> int:
     return _threads["intra"] or os.cpu_count() or 1
 
 
-def set_num_interop_threads(int) -> None:  # noqa: A002
+def set_num_interop_threads(int) -> None:
     _threads["inter"] = builtins.int(int)
 
 
@@ -156,10 +153,248 @@ def are_deterministic_algorithms_enabled() -> bool:
     return _deterministic["on"]
 
 
-def _public(namespace: dict) -> list[str]:
-    """Every public function defined or gathered here (not the imported modules)."""
-    return sorted(k for k, v in namespace.items() if not k.startswith("_") and callable(v)
-                  and k not in ("annotations", "builtins", "os"))
-
-
-__all__ = _public(globals())
+__all__ = [
+    "abs",
+    "absolute",
+    "acos",
+    "acosh",
+    "add",
+    "addbmm",
+    "addcdiv",
+    "addcmul",
+    "addmm",
+    "addmv",
+    "all",
+    "allclose",
+    "amax",
+    "amin",
+    "aminmax",
+    "any",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
+    "are_deterministic_algorithms_enabled",
+    "argmax",
+    "argmin",
+    "argsort",
+    "argwhere",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "baddbmm",
+    "bincount",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "bmm",
+    "broadcast_shapes",
+    "broadcast_tensors",
+    "broadcast_to",
+    "bucketize",
+    "can_cast",
+    "cat",
+    "cdist",
+    "ceil",
+    "chunk",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "clip",
+    "clone",
+    "column_stack",
+    "concat",
+    "concatenate",
+    "cos",
+    "cosh",
+    "count_nonzero",
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "deg2rad",
+    "detach",
+    "diag",
+    "diagonal",
+    "dist",
+    "div",
+    "divide",
+    "dot",
+    "dstack",
+    "einsum",
+    "eq",
+    "equal",
+    "erf",
+    "exp",
+    "exp2",
+    "expm1",
+    "finfo",
+    "fix",
+    "flatten",
+    "flip",
+    "fliplr",
+    "flipud",
+    "float_power",
+    "floor",
+    "floor_divide",
+    "fmax",
+    "fmin",
+    "fmod",
+    "frac",
+    "gather",
+    "ge",
+    "ger",
+    "get_num_interop_threads",
+    "get_num_threads",
+    "get_printoptions",
+    "greater",
+    "greater_equal",
+    "gt",
+    "hsplit",
+    "hstack",
+    "hypot",
+    "iinfo",
+    "index_add",
+    "index_copy",
+    "index_fill",
+    "index_select",
+    "inner_product",
+    "is_complex",
+    "is_floating_point",
+    "is_nonzero",
+    "is_storage",
+    "is_tensor",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "isneginf",
+    "isposinf",
+    "kthvalue",
+    "le",
+    "lerp",
+    "less",
+    "less_equal",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "log_softmax",
+    "logaddexp",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "logit",
+    "logsumexp",
+    "lt",
+    "masked_fill",
+    "masked_select",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "median",
+    "min",
+    "minimum",
+    "mm",
+    "moveaxis",
+    "movedim",
+    "msort",
+    "mul",
+    "multiply",
+    "mv",
+    "nan_to_num",
+    "nanmean",
+    "nansum",
+    "narrow",
+    "ne",
+    "neg",
+    "negative",
+    "nonzero",
+    "norm",
+    "not_equal",
+    "numel",
+    "outer",
+    "permute",
+    "pow",
+    "prod",
+    "promote_types",
+    "rad2deg",
+    "reciprocal",
+    "relu",
+    "remainder",
+    "repeat_interleave",
+    "reshape",
+    "result_type",
+    "roll",
+    "rot90",
+    "round",
+    "row_stack",
+    "rsqrt",
+    "rsub",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
+    "searchsorted",
+    "select",
+    "set_default_tensor_type",
+    "set_num_interop_threads",
+    "set_num_threads",
+    "set_printoptions",
+    "sgn",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sinh",
+    "softmax",
+    "sort",
+    "split",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "std_mean",
+    "sub",
+    "subtract",
+    "sum",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "take",
+    "take_along_dim",
+    "tan",
+    "tanh",
+    "tensor_split",
+    "tensordot",
+    "tile",
+    "topk",
+    "trace",
+    "transpose",
+    "tril",
+    "triu",
+    "true_divide",
+    "trunc",
+    "unbind",
+    "unflatten",
+    "unique",
+    "unique_consecutive",
+    "unsqueeze",
+    "use_deterministic_algorithms",
+    "var",
+    "var_mean",
+    "vsplit",
+    "vstack",
+    "where",
+    "xlogy",
+]

@@ -24,7 +24,7 @@ from core_ir import ops
 
 from . import _dtypes
 from ._shape_ops import expanded_shape
-from ._tensor import Tensor, as_operand, call, wrap
+from ._tensor import Tensor, as_operand, call, const_ints, wrap
 from ._tensor_ops_inplace import apply_inplace, check_inplace
 
 INT64_MAX = 2**63 - 1
@@ -168,12 +168,12 @@ def _check_bounds(index: Tensor, dim, axis: int) -> None:
 def _basic(x, plan: _Plan):
     if plan.slices:
         axes, starts, stops, steps = zip(*plan.slices)
-        x = call(ops.slice_, x, ops.const_ints(starts), ops.const_ints(stops),
-                 ops.const_ints(axes), ops.const_ints(steps))
+        x = call(ops.slice_, x, const_ints(starts), const_ints(stops),
+                 const_ints(axes), const_ints(steps))
     if plan.squeeze:
-        x = call(ops.squeeze, x, ops.const_ints(plan.squeeze))
+        x = call(ops.squeeze, x, const_ints(plan.squeeze))
     if plan.unsqueeze:
-        x = call(ops.unsqueeze, x, ops.const_ints(plan.unsqueeze))
+        x = call(ops.unsqueeze, x, const_ints(plan.unsqueeze))
     return x
 
 
@@ -245,8 +245,8 @@ def _fit_value(value, shape: tuple, dtype, basic: bool):
     v = as_operand(value, dtype)
     kept = _check_value_shape(tuple(v.shape), shape, basic, dtype)
     if kept != tuple(v.shape):
-        v = call(ops.reshape, v, ops.const_ints(kept))
-    return v if tuple(v.shape) == shape else call(ops.expand, v, ops.const_ints(shape))
+        v = call(ops.reshape, v, const_ints(kept))
+    return v if tuple(v.shape) == shape else call(ops.expand, v, const_ints(shape))
 
 
 def _positions(x, index) -> np.ndarray:
@@ -266,12 +266,12 @@ def setitem(x, index, value) -> None:
     positions = _positions(x, index)
     v = _fit_value(value, positions.shape, x.dtype, _is_basic(index))
     where = Tensor(positions.reshape(-1))
-    updates = call(ops.reshape, v, ops.const_ints([-1]))
+    updates = call(ops.reshape, v, const_ints([-1]))
 
     def scatter(source):
-        flat = call(ops.reshape, source, ops.const_ints([-1]))
+        flat = call(ops.reshape, source, const_ints([-1]))
         out = call(ops.scatter_elements, flat, where, updates, axis=0)
-        return call(ops.reshape, out, ops.const_ints(tuple(x.shape)))
+        return call(ops.reshape, out, const_ints(tuple(x.shape)))
     apply_inplace(x, scatter)
 
 

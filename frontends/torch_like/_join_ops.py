@@ -3,12 +3,13 @@ unbind, narrow/select (Concat, Split and Slice in the IR)."""
 
 from __future__ import annotations
 
+import itertools
+
 from core_ir import ops
 
 from . import _dtypes
-from ._shape_ops import atleast_1d, atleast_2d, atleast_3d, norm_dim, reshape, \
-    squeeze, unsqueeze
-from ._tensor import Tensor, as_operand, call
+from ._shape_ops import atleast_1d, atleast_2d, atleast_3d, norm_dim, reshape, squeeze, unsqueeze
+from ._tensor import Tensor, as_operand, call, const_ints
 
 
 def _as_list(tensors, name: str) -> list:
@@ -82,7 +83,7 @@ def column_stack(tensors):
 
 
 def _split_sizes(input, sizes, d) -> tuple:
-    parts = call(ops.split, input, ops.const_ints(list(sizes)), axis=d) if sizes else ()
+    parts = call(ops.split, input, const_ints(list(sizes)), axis=d) if sizes else ()
     return parts if isinstance(parts, tuple) else (parts,)
 
 
@@ -121,7 +122,7 @@ def tensor_split(input, indices_or_sections, dim: int = 0):
         sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
     else:
         bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
-        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+        sizes = [max(b - a, 0) for a, b in itertools.pairwise(bounds)]
     return tuple(narrow(input, d, sum(sizes[:i]), s) for i, s in enumerate(sizes))
 
 
@@ -145,8 +146,8 @@ def narrow(input, dim: int, start, length: int):
                          f"{start})")
     if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return call(ops.slice_, input, ops.const_ints([start]), ops.const_ints([start + length]),
-                ops.const_ints([d]))
+    return call(ops.slice_, input, const_ints([start]), const_ints([start + length]),
+                const_ints([d]))
 
 
 def select(input, dim: int, index: int):
@@ -158,9 +159,9 @@ def select(input, dim: int, index: int):
         raise IndexError(f"select(): index {i} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {d}")
     i %= n
-    part = call(ops.slice_, input, ops.const_ints([i]), ops.const_ints([i + 1]),
-                ops.const_ints([d]))
-    return call(ops.squeeze, part, ops.const_ints([d]))
+    part = call(ops.slice_, input, const_ints([i]), const_ints([i + 1]),
+                const_ints([d]))
+    return call(ops.squeeze, part, const_ints([d]))
 
 
 def hsplit(input, sections):

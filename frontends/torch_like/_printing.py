@@ -92,7 +92,7 @@ def builtins_all(mask: np.ndarray) -> bool:
 
 
 def _vector_str(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
-    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2))))
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2)))
     edge = PRINT_OPTS.edgeitems
     if summarize and not edge:
         data = ["..."]

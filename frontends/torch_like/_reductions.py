@@ -16,7 +16,7 @@ from core_ir import ops
 
 from . import _dtypes
 from ._shape_ops import flatten, norm_dim, norm_dims, reshape, unsqueeze
-from ._tensor import Tensor, as_operand, call, wrap
+from ._tensor import Tensor, as_operand, call, const_ints, wrap
 
 
 def return_type(name: str, fields: str):
@@ -41,7 +41,7 @@ def _axes(input, dim):
     dims = norm_dims(dim, input.ndim)
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
-    return ops.const_ints(dims) if input.ndim else None
+    return const_ints(dims) if input.ndim else None
 
 
 def _counted(input, dim) -> int:
@@ -57,7 +57,7 @@ def _sum_input(input, dtype):
     return x if x.dtype.kind == "f" else x.to(_dtypes.int64)
 
 
-def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
     x = _sum_input(input, dtype)
     return call(ops.reduce_sum, x, _axes(x, dim), keepdims=int(keepdim))
 
@@ -115,15 +115,15 @@ def _extreme(op, arg_op, result, name):
         idx = call(arg_op, x, axis=d, keepdims=1)
         values = call(ops.gather_elements, x, idx, axis=d)
         if not keepdim:
-            squeeze_d = ops.const_ints([d])
+            squeeze_d = const_ints([d])
             values, idx = call(ops.squeeze, values, squeeze_d), call(ops.squeeze, idx, squeeze_d)
         return result(values, idx)
     fn.__name__ = name
     return fn
 
 
-max = _extreme(ops.reduce_max, ops.arg_max, _MAX, "max")  # noqa: A001
-min = _extreme(ops.reduce_min, ops.arg_min, _MIN, "min")  # noqa: A001
+max = _extreme(ops.reduce_max, ops.arg_max, _MAX, "max")
+min = _extreme(ops.reduce_min, ops.arg_min, _MIN, "min")
 
 
 def amax(input, dim=(), keepdim: bool = False):
@@ -164,14 +164,14 @@ def _truth(input):
     return x if x.dtype == _dtypes.bool else call(ops.not_, call(ops.equal, x, as_operand(0, x.dtype)))
 
 
-def all(input, dim=None, keepdim: bool = False):  # noqa: A001
+def all(input, dim=None, keepdim: bool = False):
     x = _truth(input)
     if x.numel() == 0:
         return _empty_truth(x, dim, keepdim, True)
     return call(ops.reduce_min, x, _axes(x, dim), keepdims=int(keepdim))
 
 
-def any(input, dim=None, keepdim: bool = False):  # noqa: A001
+def any(input, dim=None, keepdim: bool = False):
     x = _truth(input)
     if x.numel() == 0:
         return _empty_truth(x, dim, keepdim, False)
@@ -255,7 +255,7 @@ def logsumexp(input, dim, keepdim: bool = False):
 
 def cumsum(input, dim: int, *, dtype=None):
     x = _sum_input(input, dtype)
-    return call(ops.cumsum, x, ops.const_ints([norm_dim(dim, x.ndim)]))
+    return call(ops.cumsum, x, const_ints([norm_dim(dim, x.ndim)]))
 
 
 def cumprod(input, dim: int, *, dtype=None):
@@ -270,7 +270,7 @@ def cumprod(input, dim: int, *, dtype=None):
     rows = unsqueeze(moved, -2)  # (..., 1, n) -> (..., n, n) under the mask
     mask = Tensor(np.tril(np.ones((n, n), bool)))
     picked = call(ops.where, mask, rows, as_operand(1, x.dtype))
-    out = call(ops.reduce_prod, picked, ops.const_ints([-1]), keepdims=0)
+    out = call(ops.reduce_prod, picked, const_ints([-1]), keepdims=0)
     return out.movedim(-1, d)
 
 
@@ -302,11 +302,11 @@ def median(input, dim=None, keepdim: bool = False):
     if dim is None:
         flat = flatten(x)
         k = (flat.shape[0] - 1) // 2
-        values, _ = call(ops.topk, flat, ops.const_ints([k + 1]), axis=0, largest=0)
+        values, _ = call(ops.topk, flat, const_ints([k + 1]), axis=0, largest=0)
         return values[k]
     d = norm_dim(dim, x.ndim)
     k = (x.shape[d] - 1) // 2
-    _, order = call(ops.topk, x, ops.const_ints([k + 1]), axis=d, largest=0)
+    _, order = call(ops.topk, x, const_ints([k + 1]), axis=d, largest=0)
     idx = order.narrow(d, k, 1)
     values = call(ops.gather_elements, x, idx, axis=d)
     if not keepdim:

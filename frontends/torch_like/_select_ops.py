@@ -11,7 +11,7 @@ from core_ir import ops
 
 from . import _dtypes
 from ._shape_ops import expand, flatten, norm_dim, reshape
-from ._tensor import Tensor, as_operand, binary_operands, call, wrap
+from ._tensor import Tensor, as_operand, binary_operands, call, const_ints, wrap
 
 _REDUCE = {"add": "add", "multiply": "mul", "sum": "add", "prod": "mul", "amax": "max",
            "amin": "min"}
@@ -56,8 +56,8 @@ def _crop(src, shape):
     if tuple(src.shape) == tuple(shape):
         return src
     n = len(shape)
-    return call(ops.slice_, src, ops.const_ints([0] * n), ops.const_ints(list(shape)),
-                ops.const_ints(list(range(n))))
+    return call(ops.slice_, src, const_ints([0] * n), const_ints(list(shape)),
+                const_ints(list(range(n))))
 
 
 def _updates(input, index, src):
@@ -208,7 +208,7 @@ def take_along_dim(input, indices, dim=None):
 # -- clamp ----------------------------------------------------------------------------------------
 
 
-def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
+def clamp(input, min=None, max=None, *, out=None):
     """torch.clamp: number bounds lower to Clip; tensor bounds to where(), so each bound gets
     the gradient where it is the result (as torch)."""
     if min is None and max is None:
@@ -238,21 +238,21 @@ def _clamp_tensors(input, lo, hi):
 clip = clamp
 
 
-def clamp_min(input, min):  # noqa: A002
+def clamp_min(input, min):
     return clamp(input, min=min)
 
 
-def clamp_max(input, max):  # noqa: A002
+def clamp_max(input, max):
     return clamp(input, max=max)
 
 
 def tril(input, diagonal: int = 0):
     if input.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return call(ops.trilu, input, ops.const_ints([diagonal]), upper=0)
+    return call(ops.trilu, input, const_ints([diagonal]), upper=0)
 
 
 def triu(input, diagonal: int = 0):
     if input.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return call(ops.trilu, input, ops.const_ints([diagonal]), upper=1)
+    return call(ops.trilu, input, const_ints([diagonal]), upper=1)

@@ -13,7 +13,7 @@ import numpy as np
 from core_ir import ops
 
 from . import _dtypes
-from ._tensor import Size, Tensor, call
+from ._tensor import Size, Tensor, call, const_ints
 
 INT64_MAX = 2**63 - 1
 
@@ -69,11 +69,15 @@ def _target_shape(x, shape: tuple) -> tuple:
 
 def reshape(input, *shape):
     shape = size_args(shape)
-    if input.array is not None:
+    if 0 in shape or any(d < -1 for d in shape):  # torch's reading of 0 and of bad sizes
         shape = _target_shape(input, shape)
-        if shape == tuple(input.shape):
-            return call(ops.reshape, input, ops.const_ints(shape))  # still a new node (a view)
-    return call(ops.reshape, input, ops.const_ints(shape))
+    try:  # allowzero: a 0 is a size, not ONNX's "copy this dim"
+        return call(ops.reshape, input, const_ints(shape), allowzero=1)
+    except RuntimeError:
+        if input.array is None:
+            raise
+        _target_shape(input, shape)  # raises torch's message
+        raise
 
 
 def view(input, *shape):
@@ -123,15 +127,15 @@ def squeeze(input, dim=None):
     dims = range(input.ndim) if dim is None else norm_dims(dim, input.ndim)
     axes = [d for d in dims if input.ndim and shape[d] == 1]
     if input.ndim == 0 or (dim is not None and not axes):
-        return call(ops.reshape, input, ops.const_ints(shape))  # torch returns a view
-    return call(ops.squeeze, input, ops.const_ints(axes))
+        return call(ops.reshape, input, const_ints(shape))  # torch returns a view
+    return call(ops.squeeze, input, const_ints(axes))
 
 
 def unsqueeze(input, dim: int):
     d = builtins.int(dim)
     if not -input.ndim - 1 <= d <= input.ndim:
         raise dim_range_error(d, input.ndim + 1)
-    return call(ops.unsqueeze, input, ops.const_ints([d % (input.ndim + 1)]))
+    return call(ops.unsqueeze, input, const_ints([d % (input.ndim + 1)]))
 
 
 # -- axis order -----------------------------------------------------------------------------------
@@ -189,7 +193,7 @@ moveaxis = movedim
 
 def expand(input, *sizes):
     target = expanded_shape(tuple(input.shape), size_args(sizes), input.dtype)
-    return call(ops.expand, input, ops.const_ints(target))
+    return call(ops.expand, input, const_ints(target))
 
 
 def expanded_shape(shape: tuple, sizes: tuple, dtype) -> list:
@@ -244,7 +248,7 @@ def repeat(input, *sizes):
     x = input
     if len(sizes) > input.ndim:
         x = reshape(input, *((1,) * (len(sizes) - input.ndim) + tuple(input.shape)))
-    return call(ops.tile, x, ops.const_ints(sizes))
+    return call(ops.tile, x, const_ints(sizes))
 
 
 def tile(input, dims):
@@ -270,10 +274,10 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 def flip(input, *dims):
     dims = norm_dims(size_args(dims), input.ndim)
     if not dims:
-        return call(ops.reshape, input, ops.const_ints(tuple(input.shape)))
+        return call(ops.reshape, input, const_ints(tuple(input.shape)))
     n = len(dims)
-    return call(ops.slice_, input, ops.const_ints([-1] * n), ops.const_ints([-INT64_MAX] * n),
-                ops.const_ints(dims), ops.const_ints([-1] * n))
+    return call(ops.slice_, input, const_ints([-1] * n), const_ints([-INT64_MAX] * n),
+                const_ints(dims), const_ints([-1] * n))
 
 
 def fliplr(input):

@@ -11,7 +11,7 @@ from core_ir import ops
 
 from ._reductions import return_type
 from ._shape_ops import norm_dim
-from ._tensor import Tensor, call, wrap
+from ._tensor import Tensor, call, const_ints, wrap
 
 _SORT = return_type("sort", "values indices")
 _TOPK = return_type("topk", "values indices")
@@ -28,7 +28,7 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
     if x.ndim == 0:
         return _SORT(x * 1 if x.dtype != np.bool_ else x, Tensor(np.zeros((), np.int64)))
     d = norm_dim(dim, x.ndim)
-    values, indices = call(ops.topk, _sortable(x), ops.const_ints([x.shape[d]]), axis=d,
+    values, indices = call(ops.topk, _sortable(x), const_ints([x.shape[d]]), axis=d,
                            largest=int(bool(descending)))
     if x.dtype == np.bool_:
         values = values.to(np.bool_)
@@ -43,13 +43,13 @@ def msort(input):
     return sort(input, 0).values
 
 
-def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     x = wrap(input)
     d = norm_dim(dim, x.ndim)
     n = x.shape[d] if x.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    values, indices = call(ops.topk, _sortable(x), ops.const_ints([k]), axis=d,
+    values, indices = call(ops.topk, _sortable(x), const_ints([k]), axis=d,
                            largest=int(bool(largest)))
     return _TOPK(values, indices)
 
@@ -65,7 +65,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):
     return _KTH(values, indices)
 
 
-def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+def unique(input, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim=None):
     a = np.asarray(wrap(input).array)
     if dim is None:

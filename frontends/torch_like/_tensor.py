@@ -14,111 +14,13 @@ import builtins
 import numpy as np
 
 import core_ir
+from backends.numpy import EAGER as _EAGER
 from core_ir import ops
-from core_ir.errors import IndexOutOfRange, IRError, OpAttributeError, ShapeError
 from core_ir.tensor import Tensor as _CoreTensor
 
 from . import _dtypes
-
-
-def call(op, *inputs, **attrs):
-    """Bind an IR op with torch's error types (RuntimeError for shapes and dtypes, IndexError
-    for index values, TypeError for bad arguments)."""
-    try:
-        return op(*inputs, **attrs)
-    except IRError as err:
-        raise torch_error(err, inputs) from None
-
-
-def torch_error(err: IRError, inputs=()) -> Exception:
-    if isinstance(err, IndexOutOfRange):
-        return IndexError(str(err))
-    if isinstance(err, OpAttributeError):
-        return TypeError(str(err))
-    if isinstance(err, ShapeError) and "cannot be broadcast" in str(err) and len(inputs) >= 2:
-        return RuntimeError(broadcast_message(*[t.shape for t in inputs if t is not None][:2])
-                            + origin_suffix(str(err)))
-    return RuntimeError(str(err))
-
-
-def broadcast_message(a: tuple, b: tuple) -> str:
-    """torch's wording: The size of tensor a (3) must match the size of tensor b (2) at
-    non-singleton dimension 0."""
-    rank = max(len(a), len(b))
-    pa, pb = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
-    for i in range(rank - 1, -1, -1):
-        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
-            return (f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) "
-                    f"at non-singleton dimension {i}")
-    return f"shapes {tuple(a)} and {tuple(b)} cannot be broadcast"
-
-
-def origin_suffix(msg: str) -> str:
-    """The " [in 'encoder.fc1']" part the IR adds to errors raised inside a module."""
-    at = msg.rfind(" [in '")
-    return msg[at:] if at >= 0 and msg.endswith("']") else ""
-
-
-class Size(tuple):
-    """torch.Size: a tuple of ints."""
-
-    def numel(self) -> int:
-        n = 1
-        for d in self:
-            n *= d
-        return n
-
-    def __getitem__(self, i):
-        r = tuple.__getitem__(self, i)
-        return Size(r) if isinstance(i, slice) else r
-
-    def __repr__(self) -> str:
-        return f"torch.Size([{', '.join(str(d) for d in self)}])"
-
-
-class device:  # noqa: N801  (torch.device)
-    """Mirrors torch.device. Naming any device is allowed (as in torch); only the CPU exists, so
-    placing a tensor or module on another device raises RuntimeError (see `check_device`).
-    Difference: torch without CUDA raises AssertionError there."""
-
-    def __init__(self, type="cpu", index: int | None = None):  # noqa: A002
-        if isinstance(type, device):
-            type, index = type.type, type.index  # noqa: A001
-        name, _, idx = str(type).partition(":")
-        if name not in ("cpu", "cuda", "mps", "meta", "xpu"):
-            raise RuntimeError(f"Expected one of cpu, cuda, mps, meta, xpu device type at start "
-                               f"of device string: {type}")
-        self.type, self.index = name, builtins.int(idx) if idx else index
-
-    def __eq__(self, other) -> bool:
-        try:
-            other = device(other)
-        except (RuntimeError, TypeError, ValueError):
-            return False
-        return (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-    def __repr__(self) -> str:
-        index = "" if self.index is None else f", index={self.index}"
-        return f"device(type='{self.type}'{index})"
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-
-CPU = device("cpu")
-
-
-def check_device(d) -> None:
-    """torch without CUDA refuses to place data on a GPU; so do we (CPU only, through NumPy)."""
-    if d is None:
-        return
-    dev = device(d) if not isinstance(d, builtins.int) else device("cuda", d)
-    if dev.type != "cpu":
-        raise RuntimeError(f"Torch not compiled with CUDA enabled: device '{d}' is not available "
-                           "(duet runs on the CPU only, through NumPy)")
+from ._device import CPU, Size, check_device, device  # noqa: F401  (importable from here)
+from ._errors import broadcast_message, call, origin_suffix, torch_error  # noqa: F401
 
 
 class Tensor(_CoreTensor):
@@ -154,6 +56,11 @@ class Tensor(_CoreTensor):
         except IndexError:
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-self.ndim}, {self.ndim - 1}], but got {dim})") from None
+
+    @property
+    def ndim(self) -> int:
+        a = self.array
+        return a.ndim if a is not None else len(self.value.shape)
 
     def dim(self) -> int:
         return self.ndim
@@ -418,7 +325,7 @@ def as_array(x, dtype=None) -> np.ndarray:
         x = _nested_arrays(x)
     if isinstance(x, str) or (isinstance(x, (list, tuple)) and any(
             isinstance(e, str) for e in _flatten(x))):
-        raise TypeError(f"new(): invalid data type 'str'")
+        raise TypeError("new(): invalid data type 'str'")
     a = np.asarray(x)
     if dtype is not None:
         return np.array(a, dtype=dtype)
@@ -453,13 +360,48 @@ def _nested_arrays(x):
     return x
 
 
+_INT_CONSTANTS: dict[tuple, _CoreTensor] = {}
+
+
+def const_ints(values) -> _CoreTensor:
+    """An int64 constant (axes, shapes, starts): the IR passes these as tensor inputs. Eagerly
+    the same tuple gives the same constant (kernels never write their inputs), which saves
+    building one per op call; while tracing each is a new graph constant."""
+    key = tuple(builtins.int(v) for v in values)
+    if core_ir.interpreters.current_interpreter() is not _EAGER:
+        return ops.const_ints(key)
+    t = _INT_CONSTANTS.get(key)
+    if t is None:
+        if len(_INT_CONSTANTS) >= 4096:
+            _INT_CONSTANTS.clear()
+        t = _INT_CONSTANTS[key] = ops.const_ints(key)
+    return t
+
+
+_SCALARS: dict[tuple, Tensor] = {}
+
+
 def scalar_operand(value, dtype) -> Tensor:
-    """A Python number as a constant of the promoted dtype (in the current interpreter)."""
-    return core_ir.constant(value, dtype, cls=Tensor)
+    """A Python number as a constant of the promoted dtype (in the current interpreter). Eagerly
+    a number seen before reuses its constant, as const_ints does."""
+    if not isinstance(value, (builtins.int, builtins.float, np.generic)) or \
+            core_ir.interpreters.current_interpreter() is not _EAGER:
+        return core_ir.constant(value, dtype, cls=Tensor)
+    key = (type(value), value, dtype)
+    t = _SCALARS.get(key)
+    if t is None:
+        if len(_SCALARS) >= 4096:
+            _SCALARS.clear()
+        t = _SCALARS[key] = core_ir.constant(value, dtype, cls=Tensor)
+        t.array.flags.writeable = False  # shared: nobody may write into it
+    return t
 
 
 def binary_operands(a, b):
     """Promote two operands (tensors or Python numbers) to torch's result dtype."""
+    da, db = getattr(a, "array", None), getattr(b, "array", None)
+    if da is not None and db is not None and da.dtype == db.dtype:
+        return a, b  # the common case: two eager tensors of one dtype
     dtype = _dtypes.result_type(a, b)
     return as_operand(a, dtype), as_operand(b, dtype)
 

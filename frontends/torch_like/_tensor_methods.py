@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
+import core_ir
 from core_ir import ops
 
 from . import (_dtypes, _join_ops, _linalg, _math_ops, _reductions, _select_ops, _shape_ops,
-               _sorting, _tensor_ops)
-from ._creation import LEGACY_TYPES, tensor as _new_tensor
-from ._tensor import Tensor, as_operand, call, check_device, device as _device
-from ._tensor_ops_inplace import assign_inplace, inplace
+               _sorting, _tensor_ops, _trig_ops)
+from ._creation import LEGACY_TYPES
+from ._creation import tensor as _new_tensor
+from ._tensor import Tensor, as_operand, call, check_device, const_ints
+from ._tensor import device as _device
+from ._tensor_ops_inplace import apply_inplace, assign_inplace, inplace
 
 # -- conversions ----------------------------------------------------------------------------------
 
@@ -48,7 +51,7 @@ def _caster(dtype):
     return convert
 
 
-def type(self, dtype=None, non_blocking: bool = False):  # noqa: A001
+def type(self, dtype=None, non_blocking: bool = False):
     """No argument: the legacy type name ('torch.FloatTensor'); else a cast."""
     if dtype is None:
         return f"torch.{_dtypes.legacy_name(self.dtype)}Tensor"
@@ -116,27 +119,38 @@ def _mt_prop(self):
 # -- in-place fillers -----------------------------------------------------------------------------
 
 
+def _overwrite(self, value):
+    """self = value (broadcast to self's shape, cast to its dtype), in place. While recording,
+    and if self or value requires grad, self stays in the graph as torch's does: the old value
+    gets a zero gradient and value the incoming one (a where() on a constant True)."""
+    value = value if value.dtype == self.dtype else call(ops.cast, value, to=self.dtype)
+    if core_ir.is_grad_enabled() and (self.requires_grad or value.requires_grad):
+        keep = as_operand(True, _dtypes.bool)
+        return apply_inplace(self, lambda source: call(ops.where, keep, value, source))
+    value = call(ops.expand, value, const_ints(tuple(self.shape)))
+    if value.array is not None:
+        value.array = np.array(value.array)  # its own memory, not a view of the source
+    return assign_inplace(self, value)
+
+
 def zero_(self):
-    return assign_inplace(self, Tensor(np.zeros(tuple(self.shape), self.dtype)))
+    return _overwrite(self, Tensor(np.zeros((), self.dtype)))
 
 
 def fill_(self, value):
-    if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
-                               f"with {value.ndim} dimensions.")
-        return assign_inplace(self, call(ops.expand, as_operand(value, self.dtype),
-                                         ops.const_ints(tuple(self.shape))))
-    return assign_inplace(self, Tensor(np.full(tuple(self.shape), value, self.dtype)))
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
+    if not isinstance(value, Tensor):
+        value = Tensor(np.asarray(value).astype(self.dtype))
+    return _overwrite(self, value)
 
 
 def copy_(self, src, non_blocking: bool = False):
     """self's values become src's (broadcast, cast to self's dtype); differentiable in src."""
     src = src if isinstance(src, Tensor) else Tensor(np.asarray(src))
-    value = call(ops.expand, as_operand(src, self.dtype), ops.const_ints(tuple(self.shape)))
-    if value.array is not None:
-        value.array = np.array(value.array)  # its own memory, not a view of src
-    return assign_inplace(self, value)
+    _shape_ops.expanded_shape(tuple(src.shape), tuple(self.shape), src.dtype)  # torch's errors
+    return _overwrite(self, src)
 
 
 def fill_diagonal_(self, fill_value, wrap: bool = False):
@@ -155,7 +169,7 @@ def fill_diagonal_(self, fill_value, wrap: bool = False):
     return self
 
 
-def apply_(self, callable):  # noqa: A002
+def apply_(self, callable):
     """Apply a Python function to every element, in place (CPU only, no gradient)."""
     values = np.vectorize(callable, otypes=[self.dtype])(np.asarray(self.array))
     return assign_inplace(self, Tensor(values.astype(self.dtype)))
@@ -213,9 +227,10 @@ _FROM_MODULES = {
                  "lt le gt ge less less_equal greater greater_equal not_equal equal logical_not "
                  "logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
                  "bitwise_not neg",
+    _trig_ops: "tan asin acos atan atan2 arcsin arccos arctan arctan2 sinh cosh asinh acosh "
+               "atanh",
     _math_ops: "exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square abs absolute sign sgn "
-               "sin cos tan asin acos atan atan2 arcsin arccos arctan arctan2 sinh cosh tanh "
-               "asinh acosh atanh sigmoid logit relu erf reciprocal floor ceil round trunc fix "
+               "sin cos tanh sigmoid logit relu erf reciprocal floor ceil round trunc fix "
                "frac isnan isinf isposinf isneginf isfinite isclose allclose nan_to_num "
                "maximum minimum fmax fmin lerp hypot logaddexp xlogy softmax log_softmax "
                "deg2rad rad2deg",

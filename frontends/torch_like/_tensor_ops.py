@@ -16,7 +16,8 @@ from ._tensor import Tensor, as_operand, binary_operands, call, wrap
 
 def add(input, other, *, alpha=1, out=None):
     """torch.add: input + alpha * other (bool + bool is logical or)."""
-    other = _scaled(input, other, alpha)
+    if alpha != 1:
+        other = _scaled(input, other, alpha)
     a, b = binary_operands(input, other)
     return _out(call(ops.or_ if a.dtype == _dtypes.bool else ops.add, a, b), out)
 
@@ -114,7 +115,7 @@ def fmod(input, other, *, out=None):
     return _out(call(ops.mod, a, b, fmod=1), out)
 
 
-def pow(input, exponent, *, out=None):  # noqa: A001
+def pow(input, exponent, *, out=None):
     a, b = binary_operands(input, exponent)
     if a.dtype.kind in "iu" and b.array is not None and np.any(np.asarray(b.array) < 0):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -283,4 +284,4 @@ def _matmul(a, b):
 
 _install()
 
-from ._tensor_ops_inplace import assign_inplace  # noqa: E402,F401  (kept importable from here)
+from ._tensor_ops_inplace import assign_inplace  # noqa: F401  (kept importable from here)

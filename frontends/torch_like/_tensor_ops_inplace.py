@@ -14,7 +14,7 @@ import core_ir
 from core_ir import ops
 
 from . import _dtypes
-from ._tensor import Tensor, call
+from ._tensor import Tensor, call, const_ints
 
 
 def check_inplace(self) -> None:
@@ -85,7 +85,7 @@ def _conform(self: Tensor, result: Tensor, resize: bool) -> Tensor:
     if self.array is None or np.broadcast_shapes(result.shape, self.shape) != self.shape:
         raise RuntimeError(f"output with shape {_list(self.shape)} doesn't match the "
                            f"broadcast shape {_list(np.broadcast_shapes(result.shape, self.shape))}")
-    return call(ops.expand, result, ops.const_ints(self.shape))
+    return call(ops.expand, result, const_ints(self.shape))
 
 
 def assign_inplace(self: Tensor, result: Tensor, resize: bool = False) -> Tensor:

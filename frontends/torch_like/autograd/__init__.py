@@ -15,10 +15,10 @@ from core_ir.errors import GradientError
 
 from .._tensor import Size, Tensor, wrap
 from . import hooks as _hooks
-from .function import Function, FunctionCtx, once_differentiable  # noqa: F401
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
-                        is_inference_mode_enabled, no_grad, set_grad_enabled)
-from .variable import Variable  # noqa: F401
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
+from .variable import Variable
 
 
 def _as_list(x) -> list:
@@ -156,6 +156,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     return tuple(found)
 
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "inference_mode", "is_inference_mode_enabled", "Function", "FunctionCtx",
-           "Variable", "once_differentiable"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "Variable",
+    "backward",
+    "enable_grad",
+    "grad",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "no_grad",
+    "once_differentiable",
+    "set_grad_enabled",
+]

@@ -61,7 +61,7 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):  # noqa: N801
+class no_grad(_GradMode):
     """Mirrors torch.no_grad: ops in the body record no gradient."""
 
     mode = False
@@ -70,7 +70,7 @@ class no_grad(_GradMode):  # noqa: N801
         super().__init__()
 
 
-class enable_grad(_GradMode):  # noqa: N801
+class enable_grad(_GradMode):
     """Mirrors torch.enable_grad: recording on inside no_grad."""
 
     mode = True
@@ -79,7 +79,7 @@ class enable_grad(_GradMode):  # noqa: N801
         super().__init__()
 
 
-class inference_mode(_GradMode):  # noqa: N801
+class inference_mode(_GradMode):
     """Mirrors torch.inference_mode (as no_grad; see the module docstring)."""
 
     def __init__(self, mode: bool = True):
@@ -99,7 +99,7 @@ class inference_mode(_GradMode):  # noqa: N801
         return inference_mode(self.inference)
 
 
-class set_grad_enabled(_GradMode):  # noqa: N801
+class set_grad_enabled(_GradMode):
     """Mirrors torch.set_grad_enabled: takes effect at construction too (usable as a plain
     function call), and is restored when used as a context manager."""
 

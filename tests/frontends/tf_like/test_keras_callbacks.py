@@ -55,7 +55,7 @@ def test_custom_callback_hooks_and_logs_match_keras():
         model.evaluate(x, y, batch_size=32, verbose=0, callbacks=[rec])
         model.predict(x[:5], verbose=0, callbacks=[rec])
         recorders.append(rec)
-    predict_keys = lambda calls: [c for c in calls if c[0] != "on_predict_batch_end"]  # noqa
+    predict_keys = lambda calls: [c for c in calls if c[0] != "on_predict_batch_end"]
     assert predict_keys(recorders[1].calls) == predict_keys(recorders[0].calls)
 
 
@@ -116,7 +116,7 @@ def test_learning_rate_scheduler_matches_keras():
     def schedule(epoch, lr):
         return lr if epoch < 2 else lr * 0.5
 
-    theirs, ours, (h_theirs, h_ours) = _fit_pair(
+    _, _, (h_theirs, h_ours) = _fit_pair(
         lambda lib: [lib.callbacks.LearningRateScheduler(schedule)], epochs=4)
     assert_history_close(h_theirs, h_ours)
     np.testing.assert_allclose(h_ours.history["learning_rate"], [0.05, 0.05, 0.025, 0.0125],

@@ -32,7 +32,7 @@ CONFIG_CASES = [c for c in CASES if c[1] not in ("Lambda",)]
 @pytest.mark.parametrize("case", CONFIG_CASES, ids=[c[0] for c in CONFIG_CASES])
 def test_get_config_matches_keras(case):
     keras = real_keras()
-    _, name, args, kwargs, inputs, _ = case
+    _, name, args, kwargs, _, _ = case
     ours = getattr(L, name)(*args, **kwargs)
     theirs = getattr(keras.layers, name)(*args, **kwargs)
     mine, want = _normalize(ours.get_config()), _normalize(theirs.get_config())

@@ -168,8 +168,7 @@ def test_sequential_input_shape_argument_and_input_tensor():
     model2 = dk.Sequential()
     model2.add(dk.Input((5,)))
     model2.add(dk.layers.Dense(1))
-    assert model2.built and [layer.name for layer in model2.layers] == ["dense_1"] or \
-        len(model2.layers) == 1
+    assert model2.built and len(model2.layers) == 1
     with pytest.raises(ValueError, match="unique names"):
         model2.add(model2.layers[0])
 
@@ -188,7 +187,9 @@ def test_get_layer_by_name_and_index_and_errors_match_keras():
 
 
 def test_functional_input_shape_error():
-    model = dk.Model(*(lambda i: (i, dk.layers.Dense(2)(i)))(dk.Input((3,))))
+    dk.backend.clear_session()
+    inp = dk.Input((3,))
+    model = dk.Model(inp, dk.layers.Dense(2)(inp))
     with pytest.raises(ValueError, match=r'Input 0 of layer "functional" is incompatible with the '
                        r"layer: expected shape=\(None, 3\), found shape=\(4, 5\)"):
         model(np.zeros((4, 5), np.float32))
@@ -206,7 +207,6 @@ def test_dict_inputs_by_name():
 
 
 def test_keras_ops_and_operators_on_keras_tensors():
-    keras = real_keras()
     import torch
 
     def build(lib):
@@ -218,8 +218,8 @@ def test_keras_ops_and_operators_on_keras_tensors():
     theirs, ours = both(build)
     x = rand(3, 4)
     np.testing.assert_allclose(np.asarray(ours(x)), theirs(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-5)
-    assert summary_text(ours).splitlines()[0] == summary_text(theirs).splitlines()[0]
+                               rtol=1e-5, atol=1e-6)
+    assert summary_text(ours) == summary_text(theirs)
 
 
 def test_graph_errors():
@@ -249,13 +249,11 @@ def test_config_round_trips():
 
 
 def test_sequential_config_matches_keras_layer_list():
-    keras = real_keras()
     theirs, ours = both(mlp)
     t, o = theirs.get_config(), ours.get_config()
     assert [entry["class_name"] for entry in o["layers"]] == \
         [entry["class_name"] for entry in t["layers"]]
     assert o["build_input_shape"] == t["build_input_shape"]
-    assert keras is not None
 
 
 def test_model_properties():

@@ -86,14 +86,14 @@ def test_five_steps_match_keras(case):
     for a, b in zip(theirs_vars, ours_vars):
         np.testing.assert_allclose(b.numpy(), np.asarray(a.numpy()), rtol=RTOL, atol=ATOL)
     assert int(ours.iterations.numpy()) == int(np.asarray(theirs.iterations.numpy()))
-    strip = lambda path: path.split("/", 1)[-1]  # noqa: E731  (the optimizer's unique name)
+    strip = lambda path: path.split("/", 1)[-1]
     assert [strip(v.path) for v in ours.variables] == [strip(v.path) for v in theirs.variables]
     for a, b in zip(theirs.variables, ours.variables):
         np.testing.assert_allclose(b.numpy(), np.asarray(a.numpy()), rtol=1e-4, atol=1e-5)
 
 
 def test_constraints_are_applied_after_the_update():
-    theirs, ours, theirs_vars, ours_vars = _run_pair(lambda k: k.optimizers.SGD(1.0),
+    _, _, theirs_vars, ours_vars = _run_pair(lambda k: k.optimizers.SGD(1.0),
                                                      constraint="NonNeg")
     assert (ours_vars[0].numpy() >= 0).all()
     np.testing.assert_allclose(ours_vars[0].numpy(), np.asarray(theirs_vars[0].numpy()),

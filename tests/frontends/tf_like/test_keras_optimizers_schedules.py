@@ -15,26 +15,26 @@ keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 
 SCHEDULES = {
-    "exponential": ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=3,
-                                             decay_rate=0.7)),
-    "exponential-staircase": ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=3,
-                                                       decay_rate=0.7, staircase=True)),
-    "piecewise": ("PiecewiseConstantDecay", dict(boundaries=[3, 7], values=[1.0, 0.5, 0.1])),
-    "polynomial": ("PolynomialDecay", dict(initial_learning_rate=0.1, decay_steps=8,
-                                           end_learning_rate=0.01, power=2.0)),
-    "polynomial-cycle": ("PolynomialDecay", dict(initial_learning_rate=0.1, decay_steps=4,
-                                                 cycle=True)),
-    "inverse-time": ("InverseTimeDecay", dict(initial_learning_rate=0.1, decay_steps=2,
-                                              decay_rate=0.5)),
-    "inverse-time-staircase": ("InverseTimeDecay", dict(initial_learning_rate=0.1, decay_steps=2,
-                                                        decay_rate=0.5, staircase=True)),
-    "cosine": ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=10, alpha=0.1)),
-    "cosine-warmup": ("CosineDecay", dict(initial_learning_rate=0.0, decay_steps=6,
-                                          warmup_target=0.2, warmup_steps=4)),
-    "cosine-restarts": ("CosineDecayRestarts", dict(initial_learning_rate=0.1,
-                                                    first_decay_steps=3, t_mul=2.0, m_mul=0.8)),
-    "cosine-restarts-t1": ("CosineDecayRestarts", dict(initial_learning_rate=0.1,
-                                                       first_decay_steps=3, t_mul=1.0)),
+    "exponential": ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 3,
+                                             "decay_rate": 0.7}),
+    "exponential-staircase": ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 3,
+                                                       "decay_rate": 0.7, "staircase": True}),
+    "piecewise": ("PiecewiseConstantDecay", {"boundaries": [3, 7], "values": [1.0, 0.5, 0.1]}),
+    "polynomial": ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 8,
+                                           "end_learning_rate": 0.01, "power": 2.0}),
+    "polynomial-cycle": ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 4,
+                                                 "cycle": True}),
+    "inverse-time": ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 2,
+                                              "decay_rate": 0.5}),
+    "inverse-time-staircase": ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 2,
+                                                        "decay_rate": 0.5, "staircase": True}),
+    "cosine": ("CosineDecay", {"initial_learning_rate": 0.1, "decay_steps": 10, "alpha": 0.1}),
+    "cosine-warmup": ("CosineDecay", {"initial_learning_rate": 0.0, "decay_steps": 6,
+                                          "warmup_target": 0.2, "warmup_steps": 4}),
+    "cosine-restarts": ("CosineDecayRestarts", {"initial_learning_rate": 0.1,
+                                                    "first_decay_steps": 3, "t_mul": 2.0, "m_mul": 0.8}),
+    "cosine-restarts-t1": ("CosineDecayRestarts", {"initial_learning_rate": 0.1,
+                                                       "first_decay_steps": 3, "t_mul": 1.0}),
 }
 
 
@@ -43,7 +43,7 @@ def test_learning_rate_sequence_matches_keras(case):
     name, kwargs = SCHEDULES[case]
     ours = getattr(dk.optimizers.schedules, name)(**kwargs)
     theirs = getattr(keras.optimizers.schedules, name)(**kwargs)
-    steps = range(0, 25)
+    steps = range(25)
     got = [float(ours(np.int64(s))) for s in steps]
     want = [float(theirs(torch.tensor(s))) for s in steps]
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)

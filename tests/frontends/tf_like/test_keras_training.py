@@ -12,8 +12,13 @@ import pytest
 
 from frontends.tf_like import keras as dk
 
-from ._keras_pairs import (assert_history_close, assert_weights_close, binary_data,
-                           classes_data, mlp_pair)
+from ._keras_pairs import (
+    assert_history_close,
+    assert_weights_close,
+    binary_data,
+    classes_data,
+    mlp_pair,
+)
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
@@ -318,3 +323,145 @@ def test_bad_input_errors_leave_the_model_unchanged():
     assert int(ours.optimizer.iterations.numpy()) == 0
     ours.fit(x, y, epochs=1, verbose=0)  # still trains afterwards
     assert int(ours.optimizer.iterations.numpy()) == 2
+
+
+def test_dict_of_named_inputs_matches_keras():
+    rng = np.random.default_rng(9)
+    x = {"a": rng.normal(size=(64, 3)).astype("float32"),
+         "b": rng.normal(size=(64, 2)).astype("float32")}
+    y = (x["a"].sum(1) > x["b"].sum(1)).astype("float32")
+    models = []
+    for lib in (keras, dk):
+        inputs = {"a": lib.Input((3,), name="a"), "b": lib.Input((2,), name="b")}
+        merged = lib.layers.Concatenate()([inputs["a"], inputs["b"]])
+        out = lib.layers.Dense(1, activation="sigmoid")(lib.layers.Dense(4, activation="relu")(
+            merged))
+        models.append(lib.Model(inputs, out))
+    theirs, ours = models
+    ours.set_weights(theirs.get_weights())
+    _both(theirs, ours, loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    h_theirs, h_ours = _fit_both(theirs, ours, x, y, batch_size=16, epochs=3,
+                                 validation_split=0.25)
+    assert_history_close(h_theirs, h_ours)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_tf_data_dataset_for_fit_evaluate_and_predict():
+    import frontends.tf_like as tf
+    x, y = binary_data(70)
+    theirs, ours = mlp_pair(keras)
+    _both(theirs, ours, loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    h_ours = ours.fit(dataset, epochs=2, verbose=0, shuffle=False, validation_data=dataset,
+                      validation_freq=2)
+    h_theirs = theirs.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False,
+                          validation_data=(x, y), validation_freq=2)
+    assert_history_close(h_theirs, h_ours)
+    assert ours.evaluate(dataset, verbose=0) == pytest.approx(
+        theirs.evaluate(x, y, batch_size=16, verbose=0), rel=2e-5)
+    features_only = tf.data.Dataset.from_tensor_slices(x).batch(16)
+    np.testing.assert_allclose(ours.predict(features_only, verbose=0),
+                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_dataset_inputs_refuse_separate_targets():
+    x, y = binary_data(32)
+    _, ours = mlp_pair(keras)
+    ours.compile(loss="binary_crossentropy", optimizer="adam")
+
+    def batches():
+        yield x, y
+
+    with pytest.raises(ValueError, match="When providing `x` as a generator, `y` should not be "
+                                         "passed"):
+        ours.fit(batches(), y, verbose=0)
+    with pytest.raises(ValueError, match="Training data contains 1 samples, which is not "
+                                         "sufficient to split"):
+        ours.fit(x[:1], y[:1], validation_split=0.5, verbose=0)
+
+
+def test_batch_normalization_statistics_are_updated_like_keras():
+    x, y = classes_data(120)
+    models = []
+    for lib in (keras, dk):
+        model = lib.Sequential([lib.layers.Dense(8), lib.layers.BatchNormalization(),
+                                lib.layers.Activation("relu"), lib.layers.Dropout(0.0),
+                                lib.layers.Dense(3, activation="softmax")])
+        model.build((None, 6))
+        models.append(model)
+    theirs, ours = models
+    ours.set_weights(theirs.get_weights())
+    _both(theirs, ours, loss="sparse_categorical_crossentropy", optimizer="adam",
+          metrics=["accuracy"])
+    h_theirs, h_ours = _fit_both(theirs, ours, x, y, epochs=3, validation_split=0.2)
+    assert_history_close(h_theirs, h_ours)
+    assert_weights_close(theirs, ours, atol=1e-4)  # the moving variance drifts most
+
+
+def test_frozen_layers_are_not_updated_and_unfreezing_retraces():
+    x, y = binary_data(64)
+    _, ours = mlp_pair(keras)
+    ours.compile(loss="binary_crossentropy", optimizer="adam")
+    ours.fit(x, y, epochs=1, verbose=0)
+    ours.layers[0].trainable = False
+    frozen = [w.copy() for w in ours.layers[0].get_weights()]
+    ours.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(frozen, ours.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    ours.layers[0].trainable = True
+    ours.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(frozen[0], ours.layers[0].get_weights()[0])
+
+
+def test_embedding_model_with_integer_inputs_matches_keras():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 10, (64, 5))
+    y = (x.sum(1) > 22).astype("float32")
+    models = []
+    for lib in (keras, dk):
+        model = lib.Sequential([lib.layers.Embedding(10, 4), lib.layers.GlobalAveragePooling1D(),
+                                lib.layers.Dense(1, activation="sigmoid")])
+        model.build((None, 5))
+        models.append(model)
+    theirs, ours = models
+    ours.set_weights(theirs.get_weights())
+    _both(theirs, ours, loss="binary_crossentropy", optimizer="adam")
+    assert_history_close(*_fit_both(theirs, ours, x, y, epochs=2))
+    assert_weights_close(theirs, ours)
+
+
+def test_an_overridden_train_step_is_called_with_the_batch():
+    x, y = binary_data(48)
+
+    def make(lib, tape_of):
+        class Custom(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = lib.layers.Dense(6, activation="relu")
+                self.out = lib.layers.Dense(1, activation="sigmoid")
+
+            def call(self, inputs, training=None):
+                return self.out(self.hidden(inputs))
+
+            def train_step(self, data):
+                xb, yb = data
+                with tape_of() as tape:
+                    y_pred = self(xb, training=True)
+                    loss = self.compute_loss(y=yb, y_pred=y_pred)
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.optimizer.apply(grads, self.trainable_variables)
+                return {"loss": loss, "double": loss * 2.0}
+        return Custom()
+
+    import frontends.tf_like as tf
+    import torch
+    ours = make(dk, tf.GradientTape)
+    ours.build((None, 8))
+    ours.compile(loss="binary_crossentropy", optimizer=dk.optimizers.SGD(0.1))
+    history = ours.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    assert sorted(history.history) == ["double", "loss"]
+    np.testing.assert_allclose(history.history["double"], 2 * np.array(history.history["loss"]),
+                               rtol=1e-6)
+    assert int(ours.optimizer.iterations.numpy()) == 6
+    assert torch is not None

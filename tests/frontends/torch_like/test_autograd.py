@@ -59,8 +59,8 @@ BACKWARD_ERRORS = {
     "implicit non-scalar": (lambda T: (T.ones(3, requires_grad=True) * 2).backward(),
                             "grad can be implicitly created only for scalar outputs"),
     "gradient shape": (lambda T: (T.ones(3, requires_grad=True) * 2).backward(T.ones(2)),
-                       "Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and "
-                       "output[0] has a shape of torch.Size([3])."),
+                       ("Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and "
+                       "output[0] has a shape of torch.Size([3]).")),
     "requires_grad_ on int": (lambda T: T.ones(2, dtype=T.int64).requires_grad_(),
                               "only Tensors of floating point dtype can require gradients"),
     "requires_grad_ False on non-leaf": (
@@ -123,9 +123,9 @@ def test_grad_modes_as_decorators():
             return t * 2
 
         @T.no_grad()
-        def gen(t):
+        def gen(t, lib=T):
             yield (t * 2).requires_grad
-            yield T.is_grad_enabled()
+            yield lib.is_grad_enabled()
 
         assert not f(x).requires_grad and not g(x).requires_grad and not h(x).requires_grad
         with T.no_grad():

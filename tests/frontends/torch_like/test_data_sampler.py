@@ -228,6 +228,14 @@ def test_random_split_is_reproducible_with_a_generator():
     assert split(1) != split(2)
 
 
+def test_random_split_default_generator_follows_manual_seed():
+    def split():
+        ttorch.manual_seed(7)
+        return [list(s) for s in tdata.random_split(range(20), [0.5, 0.5])]
+
+    assert split() == split()
+
+
 def test_subset_of_a_tensor_dataset_matches_torch():
     def build(d):
         lib = _lib_of(d)

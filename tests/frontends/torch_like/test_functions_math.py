@@ -99,8 +99,8 @@ def test_maximum_splits_the_gradient_at_ties():
 def test_special_values_and_predicates():
     x = np.array([0.0, -1.5, np.inf, -np.inf, np.nan, 3.0], np.float32)
     for name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf"):
-        compare(lambda T, t: getattr(T, name)(t), x)
-        compare(lambda T, t: getattr(T, name)(t), np.array([1, 2], np.int64))
+        compare(lambda T, t, name=name: getattr(T, name)(t), x)
+        compare(lambda T, t, name=name: getattr(T, name)(t), np.array([1, 2], np.int64))
     compare(lambda T, t: T.nan_to_num(t), x, grad=False)
     compare(lambda T, t: t.nan_to_num(nan=1.0, posinf=2.0, neginf=-2.0), x)
     compare(lambda T, t: T.isclose(t, t + 1e-7), ANY.astype(np.float32))

@@ -114,7 +114,7 @@ def test_named_tuple_repr_and_fields():
     theirs = torch.max(torch.tensor([[1.0, 3.0], [4.0, 2.0]]), 1)
     assert repr(mine) == repr(theirs)
     assert mine.values.tolist() == [3.0, 4.0] and mine.indices.tolist() == [1, 0]
-    values, indices = mine
+    _, indices = mine
     assert indices.dtype == ours.int64
 
 

@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 
 import frontends.torch_like as ours
-from tests.frontends.torch_like.test_functions_harness import assert_same, compare, same_error, \
-    torch
+from tests.frontends.torch_like.test_functions_harness import (
+    assert_same,
+    compare,
+    same_error,
+    torch,
+)
 
 CREATE = {
     "tensor floats": lambda T: T.tensor([[1.5, 2.0], [3.0, -4.0]]),

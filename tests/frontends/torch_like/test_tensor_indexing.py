@@ -79,8 +79,8 @@ ERRORS = {
                          "too many indices for tensor of dimension 3"),
     "negative step": (lambda T, x: x[::-1], ValueError, "step must be greater than zero"),
     "mask shape": (lambda T, x: x[T.tensor([True, False])], IndexError,
-                   "The shape of the mask [2] at index 0 does not match the shape of the indexed "
-                   "tensor [4, 5, 6] at index 0"),
+                   ("The shape of the mask [2] at index 0 does not match the shape of the indexed "
+                   "tensor [4, 5, 6] at index 0")),
     "float index": (lambda T, x: x[T.tensor([1.0])], IndexError,
                     "tensors used as indices must be long, int, byte or bool tensors"),
     "unbroadcastable": (lambda T, x: x[T.tensor([0, 1]), T.tensor([0, 1, 2])], IndexError,

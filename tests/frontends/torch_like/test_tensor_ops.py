@@ -136,8 +136,8 @@ def test_comparisons(name, operands):
 
 def test_equality_with_none_and_torch_equal():
     x = ours.tensor([1.0, 2.0])
-    assert (x == None) is False  # noqa: E711  (torch answers False, not a tensor)
-    assert (x != None) is True  # noqa: E711
+    assert (x == None) is False
+    assert (x != None) is True
     compare(lambda T, x, y: T.equal(x, y), F32, F32.copy())
     compare(lambda T, x, y: T.equal(x, y), F32, F32 + 1)
 
@@ -145,7 +145,7 @@ def test_equality_with_none_and_torch_equal():
 def test_logical_and_bitwise():
     other = np.array([[1, 0, 2], [0, 3, 0]], np.int64)
     for name in ("logical_and", "logical_or", "logical_xor"):
-        compare(lambda T, x, y: getattr(T, name)(x, y), I64, other)
+        compare(lambda T, x, y, name=name: getattr(T, name)(x, y), I64, other)
     compare(lambda T, x: T.logical_not(x), F32)
     compare(lambda T, x, y: x & y, B, B[::-1].copy())
     compare(lambda T, x, y: x | y, B, B[::-1].copy())
@@ -247,12 +247,12 @@ def test_matmul_family():
 
 @pytest.mark.parametrize("shapes,message", [
     (((32, 512), (784, 256)), "mat1 and mat2 shapes cannot be multiplied (32x512 and 784x256)"),
-    (((3,), (4,)), "inconsistent tensor size, expected tensor [3] and src [4] to have the same "
-                   "number of elements, but got 3 and 4 elements respectively"),
+    (((3,), (4,)), ("inconsistent tensor size, expected tensor [3] and src [4] to have the same "
+                   "number of elements, but got 3 and 4 elements respectively")),
     (((2, 3), (4,)), "size mismatch, got input (2), mat (2x3), vec (4)"),
     (((4,), (3, 5)), "mat1 and mat2 shapes cannot be multiplied (1x4 and 3x5)"),
-    (((2, 2, 3), (2, 4, 5)), "Expected size for first two dimensions of batch2 tensor to be: "
-                             "[2, 3] but got: [2, 4]."),
+    (((2, 2, 3), (2, 4, 5)), ("Expected size for first two dimensions of batch2 tensor to be: "
+                             "[2, 3] but got: [2, 4].")),
     (((2, 2, 3), (4, 5)), "mat1 and mat2 shapes cannot be multiplied (4x3 and 4x5)"),
     (((), (3,)), "both arguments to matmul need to be at least 1D, but they are 0D and 1D"),
 ], ids=["2d", "1d", "mv", "vm", "batched", "3d-2d", "0d"])
@@ -273,3 +273,28 @@ def test_matmul_dtype_and_rank_errors():
                np.ones((3, 3), np.float32), match="batch1 must be a 3D tensor")
     same_error(lambda T, x, y: T.dot(x, y), np.ones((3, 1), np.float32), np.ones(4, np.float32),
                match="1D tensors expected, but got 2D and 1D tensors")
+
+
+FILLERS = {
+    "zero_": lambda T, x, v: x.zero_(),
+    "fill_ number": lambda T, x, v: x.fill_(2.5),
+    "fill_ 0-d tensor": lambda T, x, v: x.fill_(v.sum()),
+    "copy_": lambda T, x, v: x.copy_(v * 2),
+    "copy_ broadcast": lambda T, x, v: x.copy_(v[0]),
+    "copy_ int source": lambda T, x, v: x.copy_(T.ones(3, dtype=T.int64)),
+    "fill_diagonal_": lambda T, x, v: x.fill_diagonal_(-1.0),
+    "fill_diagonal_ wrap": lambda T, x, v: T.zeros(7, 3).fill_diagonal_(5.0, wrap=True) + x.sum(),
+    "masked_fill_": lambda T, x, v: x.masked_fill_(v > 0, 3.0),
+    "index_add_": lambda T, x, v: x.index_add_(0, T.tensor([1, 0]), v),
+    "addcmul_": lambda T, x, v: x.addcmul_(v, v, value=0.5),
+    "lerp_": lambda T, x, v: x.lerp_(v, 0.25),
+}
+
+
+@pytest.mark.parametrize("name", FILLERS)
+def test_inplace_fillers_and_copies(name):
+    def f(T, x, v):
+        y = x * 1
+        out = FILLERS[name](T, y, v)
+        return out
+    compare(f, F32, R.standard_normal((2, 3)).astype(np.float32))

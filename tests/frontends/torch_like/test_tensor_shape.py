@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import frontends.torch_like as ours
-from tests.frontends.torch_like.test_functions_harness import compare, same_error, torch
+from tests.frontends.torch_like.test_functions_harness import compare, same_error
 
 R = np.random.default_rng(2)
 X = R.standard_normal((2, 3, 4)).astype(np.float32)
@@ -124,19 +124,19 @@ def test_join_errors():
 SHAPE_ERRORS = {
     "view size": (lambda T, x: x.view(5, 5), "shape '[5, 5]' is invalid for input of size 24"),
     "two -1": (lambda T, x: x.view(-1, -1), "only one dimension can be inferred"),
-    "dim range": (lambda T, x: x.unsqueeze(4), "Dimension out of range (expected to be in "
-                                               "range of [-4, 3], but got 4)"),
-    "sum dim": (lambda T, x: x.sum(3), "Dimension out of range (expected to be in range of "
-                                       "[-3, 2], but got 3)"),
-    "expand": (lambda T, x: x.expand(2, 3, 5), "The expanded size of the tensor (5) must match "
+    "dim range": (lambda T, x: x.unsqueeze(4), ("Dimension out of range (expected to be in "
+                                               "range of [-4, 3], but got 4)")),
+    "sum dim": (lambda T, x: x.sum(3), ("Dimension out of range (expected to be in range of "
+                                       "[-3, 2], but got 3)")),
+    "expand": (lambda T, x: x.expand(2, 3, 5), ("The expanded size of the tensor (5) must match "
                                               "the existing size (4) at non-singleton "
                                               "dimension 2.  Target sizes: [2, 3, 5].  Tensor "
-                                              "sizes: [2, 3, 4]"),
-    "expand rank": (lambda T, x: x.expand(4), "the number of sizes provided (1) must be "
+                                              "sizes: [2, 3, 4]")),
+    "expand rank": (lambda T, x: x.expand(4), ("the number of sizes provided (1) must be "
                                               "greater or equal to the number of dimensions in "
-                                              "the tensor (3)"),
-    "repeat": (lambda T, x: x.repeat(2), "Number of dimensions of repeat dims can not be "
-                                         "smaller than number of dimensions of tensor"),
+                                              "the tensor (3)")),
+    "repeat": (lambda T, x: x.repeat(2), ("Number of dimensions of repeat dims can not be "
+                                         "smaller than number of dimensions of tensor")),
     "permute": (lambda T, x: x.permute(0, 0, 1), "permute(): duplicate dims are not allowed."),
 }
 

@@ -8,6 +8,16 @@ from .misc import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnN
 from .model_checkpoint import ModelCheckpoint
 from .monitor import EarlyStopping, MonitorCallback, ReduceLROnPlateau  # noqa: F401
 
-__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
-           "ReduceLROnPlateau", "ModelCheckpoint", "LearningRateScheduler", "TerminateOnNaN",
-           "CSVLogger", "LambdaCallback"]
+__all__ = [
+           "CSVLogger",
+           "Callback",
+           "CallbackList",
+           "EarlyStopping",
+           "History",
+           "LambdaCallback",
+           "LearningRateScheduler",
+           "ModelCheckpoint",
+           "ProgbarLogger",
+           "ReduceLROnPlateau",
+           "TerminateOnNaN",
+]

@@ -30,8 +30,8 @@ class LearningRateScheduler(Callback):
         except TypeError:  # the one-argument form of the schedule
             lr = self.schedule(epoch)
         if not isinstance(lr, (float, np.float32, np.float64)):
-            raise ValueError(f"The output of the `schedule` function should be a float. Got: "
-                             f"{lr}")
+            raise ValueError(  # noqa: TRY004  (Keras's type)
+                f"The output of the `schedule` function should be a float. Got: {lr}")
         optimizer.learning_rate = lr
         if self.verbose > 0:
             print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
@@ -82,7 +82,8 @@ class CSVLogger(Callback):
             mode = "w"
         if self.csv_file and not self.csv_file.closed:
             self.csv_file.close()
-        self.csv_file = open(self.filename, mode, newline="")
+        # open for the whole fit (closed in on_train_end), as Keras does
+        self.csv_file = open(self.filename, mode, newline="")  # noqa: SIM115
         self.writer = None
         self.keys = None
 

@@ -118,7 +118,7 @@ class EarlyStopping(MonitorCallback):
         value = (logs or {}).get(self.monitor)
         if value is None:
             warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {','.join(list((logs or {})))}",
+                          f"available. Available metrics are: {','.join(list(logs or {}))}",
                           stacklevel=2)
         return value
 

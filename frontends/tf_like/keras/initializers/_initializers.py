@@ -288,4 +288,4 @@ class Identity(Initializer):
         return _as_tensor((self.gain * np.eye(*shape)).astype(_dtype(dtype)))
 
     def get_config(self) -> dict:
-        return {"gain": self.gain}
+        return {}  # as Keras 3 (its Identity does not serialize `gain`)

@@ -63,7 +63,7 @@ class Normalization(Layer):
                                               trainable=False)
             self.adapt_variance = self.add_weight(name="variance", shape=shape,
                                                   initializer="ones", trainable=False)
-            self.count = self.add_weight(name="count", shape=(), dtype="int64",
+            self.count = self.add_weight(name="count", shape=(), dtype="int32",
                                          initializer="zeros", trainable=False)
 
     def adapt(self, data):

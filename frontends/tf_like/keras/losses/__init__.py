@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from .classes import *  # noqa: F401,F403
+from .classes import *
 from .classes import __all__ as _classes
-from .functions import *  # noqa: F401,F403
+from .functions import *
 from .functions import __all__ as _functions
 from .loss import Loss, reduce_weighted_values, squeeze_or_expand_to_same_rank  # noqa: F401
 
@@ -14,12 +14,12 @@ ALL_OBJECTS = {name: globals()[name] for name in ["Loss", *_classes, *_functions
 ALL_OBJECTS_DICT = dict(ALL_OBJECTS)
 # Keras's short aliases
 ALL_OBJECTS_DICT.update({
-    "bce": binary_crossentropy, "BCE": binary_crossentropy,  # noqa: F405
-    "kld": kl_divergence, "KLD": kl_divergence,  # noqa: F405
-    "mae": mean_absolute_error, "MAE": mean_absolute_error,  # noqa: F405
-    "mse": mean_squared_error, "MSE": mean_squared_error,  # noqa: F405
-    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,  # noqa: F405
-    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,  # noqa: F405
+    "bce": binary_crossentropy, "BCE": binary_crossentropy,
+    "kld": kl_divergence, "KLD": kl_divergence,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
 })
 
 

@@ -229,5 +229,5 @@ def static_shape(x) -> tuple:
     return tuple(d if isinstance(d, int) else None for d in x.shape)
 
 
-# -- Keras masks: keras.backend's side table (shared with the layers that make masks) ---------------
+# -- Keras masks: keras.backend's side table (shared with the layers that make masks) --------------
 set_keras_mask, get_keras_mask = _state.set_keras_mask, _state.get_keras_mask

@@ -128,8 +128,8 @@ def categorical_hinge(y_true, y_pred):
 # -- crossentropies -------------------------------------------------------------------------------
 def _check_axis(axis):
     if isinstance(axis, bool):
-        raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type "
-                         f"{type(axis)}")
+        raise ValueError(  # noqa: TRY004  (Keras's type)
+            f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
 
 
 def _same_shape(target, output):
@@ -284,9 +284,21 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 
 __all__ = [
-    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-    "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh", "kl_divergence",
-    "poisson", "hinge", "squared_hinge", "categorical_hinge", "binary_crossentropy",
-    "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
     "sparse_categorical_crossentropy",
+    "squared_hinge",
 ]

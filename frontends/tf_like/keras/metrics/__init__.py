@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import inspect
 
-from ..losses.functions import (binary_crossentropy, binary_focal_crossentropy,  # noqa: F401
-                                categorical_crossentropy, categorical_focal_crossentropy,
-                                categorical_hinge, hinge, huber, kl_divergence, log_cosh,
-                                mean_absolute_error, mean_absolute_percentage_error,
-                                mean_squared_error, mean_squared_logarithmic_error, poisson,
-                                sparse_categorical_crossentropy, squared_hinge)
 from ..backend._state import to_snake_case
-from .accuracy import *  # noqa: F401,F403
+from ..losses.functions import (
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+from .accuracy import *
 from .accuracy import __all__ as _accuracy
 from .auc import AUC
-from .confusion import *  # noqa: F401,F403
+from .confusion import *
 from .confusion import __all__ as _confusion
 from .metric import Metric
 from .reduction import Mean, MeanMetricWrapper, Sum
-from .wrappers import *  # noqa: F401,F403
+from .wrappers import *
 from .wrappers import __all__ as _wrappers
 
 _CLASSES = [Metric, Mean, Sum, MeanMetricWrapper, AUC] + [
@@ -26,11 +38,11 @@ _CLASSES = [Metric, Mean, Sum, MeanMetricWrapper, AUC] + [
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS_DICT.update({
-    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,  # noqa: F405
-    "mse": MeanSquaredError, "MSE": MeanSquaredError,  # noqa: F405
-    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,  # noqa: F405
-    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,  # noqa: F405
-    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,  # noqa: F405
+    "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
+    "mse": MeanSquaredError, "MSE": MeanSquaredError,
+    "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
 })
 
 

@@ -174,7 +174,17 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         return config
 
 
-__all__ = ["accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "Accuracy",
-           "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
-           "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy"]
+__all__ = [
+    "Accuracy",
+    "BinaryAccuracy",
+    "CategoricalAccuracy",
+    "SparseCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy",
+    "TopKCategoricalAccuracy",
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
+]

@@ -96,7 +96,7 @@ class AUC(_Counts):
     def _accumulators(self):
         return super()._accumulators() if self._built else []
 
-    # -- result -------------------------------------------------------------------------------------
+    # -- result ------------------------------------------------------------------------------------
     def _by_label(self, terms):
         if not self.multi_label:
             return K.sum_(terms)

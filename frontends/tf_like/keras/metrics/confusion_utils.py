@@ -1,5 +1,6 @@
-"""Confusion-matrix counting at thresholds (Keras's metrics_utils.update_confusion_matrix_variables),
-written to return this batch's increments instead of assigning variables.
+"""Confusion-matrix counting at thresholds (Keras's
+metrics_utils.update_confusion_matrix_variables), written to return this batch's increments
+instead of assigning variables.
 
 Two paths, as in Keras: evenly spaced thresholds (AUC's 200) put each prediction in a bucket
 ceil(p * (T - 1)) - 1 and count with a reverse cumulative sum; other thresholds compare every

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _variable
-from ..losses import _math as K
 from ..backend._state import auto_name
+from ..losses import _math as K
 
 
 def _zeros_initializer(shape, dtype):
@@ -77,7 +77,7 @@ class Metric:
         for v in self.variables:
             v.assign(np.zeros(v.shape, v.dtype))
 
-    # -- updates ------------------------------------------------------------------------------------
+    # -- updates -----------------------------------------------------------------------------------
     def update_state(self, *args, **kwargs):
         if self._stats is None:
             raise NotImplementedError(f"{type(self).__name__} must implement update_state()")

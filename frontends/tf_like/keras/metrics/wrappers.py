@@ -28,7 +28,7 @@ def _wrapper(class_name: str, fn, default_name: str, direction: str, extra=()):
         unknown = set(kwargs) - set(defaults)
         if unknown:
             raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument "
-                            f"'{sorted(unknown)[0]}'")
+                            f"'{min(unknown)}'")
         options = {**defaults, **kwargs}
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **options)
         for key, value in options.items():
@@ -159,8 +159,22 @@ class R2Score(Metric):
                 "num_regressors": self.num_regressors}
 
 
-__all__ = ["MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-           "MeanSquaredLogarithmicError", "CosineSimilarity", "LogCoshError", "KLDivergence",
-           "Poisson", "BinaryCrossentropy", "CategoricalCrossentropy",
-           "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge", "CategoricalHinge",
-           "RootMeanSquaredError", "R2Score", "cosine_similarity"]
+__all__ = [
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "KLDivergence",
+    "LogCoshError",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Poisson",
+    "R2Score",
+    "RootMeanSquaredError",
+    "SparseCategoricalCrossentropy",
+    "SquaredHinge",
+    "cosine_similarity",
+]

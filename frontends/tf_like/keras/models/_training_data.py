@@ -92,9 +92,9 @@ class ArrayDataAdapter:
         leaves = [leaf for leaf in _tree.flatten(data) if leaf is not None]
         self._num_samples = int(leaves[0].shape[0]) if leaves else 0
         if not batch_size:
-            batch_size = int(math.ceil(self._num_samples / steps)) if steps else 32
+            batch_size = math.ceil(self._num_samples / steps) if steps else 32
         self.batch_size = batch_size
-        self.num_batches = int(math.ceil(self._num_samples / batch_size))
+        self.num_batches = math.ceil(self._num_samples / batch_size)
         self._shuffle = shuffle
 
     def batches(self):
@@ -108,7 +108,8 @@ class ArrayDataAdapter:
                 index = order[start:stop]
             else:
                 index = slice(start, stop)
-            yield _tree.map_structure(lambda a: None if a is None else a[index], self._inputs)
+            yield _tree.map_structure(lambda a, i=index: None if a is None else a[i],
+                                      self._inputs)
 
     def on_epoch_begin(self):
         pass
@@ -282,7 +283,7 @@ def train_validation_split(arrays, validation_split):
     if first is None:
         return arrays, arrays
     n = int(np.shape(first)[0])
-    split_at = int(math.floor(n * (1.0 - validation_split)))
+    split_at = math.floor(n * (1.0 - validation_split))
     if split_at == 0 or split_at == n:
         raise ValueError(f"Training data contains {n} samples, which is not sufficient to split "
                          "it into a validation and training set as specified by "

@@ -52,7 +52,8 @@ class StepFunction:
         try:
             compiled = _Compiled(self._body, template, leaves, symbolic=True, grad=self._grad,
                                  name=self.name)
-        except Exception:  # e.g. a layer that needs the batch size: trace it concretely
+        except Exception:  # noqa: BLE001  (a layer may need the batch size: trace concretely;
+            # a real error of the user's raises again from that trace)
             compiled = _Compiled(self._body, template, leaves, symbolic=False, grad=self._grad,
                                  name=self.name)
             self._static.add(key)

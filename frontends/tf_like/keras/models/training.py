@@ -11,8 +11,6 @@ half-updated.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 import core_ir
@@ -35,11 +33,10 @@ from ._training_data import (
     to_numpy,
     train_validation_split,
 )
-from ._training_metrics import LOSS, OUTPUT_LOSSES, metric_groups, update_metrics
-from ._training_step import StepFunction
+from ._training_functions import StepFunctions
 
 
-class Trainer:
+class Trainer(StepFunctions):
     """Mirrors Keras 3's Trainer (the training half of keras.Model). Differences: `jit_compile`
     and `steps_per_execution` are accepted and ignored (every step runs the compiled plan);
     unknown loss/metric strings fail in `compile` rather than at the first batch."""
@@ -54,6 +51,7 @@ class Trainer:
     _loss_tracker = None
     _run_eagerly = False
     train_function = test_function = predict_function = None
+    _trainable_signature = None
 
     # -- compile ----------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -156,60 +154,6 @@ class Trainer:
             total = total + value
         return total
 
-    # -- the step bodies (traced once into the compiled step) --------------------------------------
-    def _train_body(self, x, y, sample_weight):
-        y_pred = self(x, training=True)
-        self._last_output_losses = []
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        variables = list(self.trainable_variables)
-        if variables:
-            scaled = self.optimizer.scale_loss(loss) if self.optimizer is not None else loss
-            grads = core_ir.backward([scaled], [core_ir.ops.ones_like(scaled)], variables,
-                                     accumulate=False)
-            self.optimizer.apply(grads, variables)
-        else:
-            warnings.warn("The model does not have any trainable weights.")
-        return self._step_groups(loss, y, y_pred, sample_weight)
-
-    def _test_body(self, x, y, sample_weight):
-        y_pred = self(x, training=False)
-        self._last_output_losses = []
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        return self._step_groups(loss, y, y_pred, sample_weight)
-
-    def _predict_body(self, x, y, sample_weight):
-        y_pred = self(x, training=False)
-        self._predict_structure = _tree.map_structure(lambda _: None, y_pred)
-        return {"y_pred": _tree.flatten(y_pred)}
-
-    def _step_groups(self, loss, y, y_pred, sample_weight) -> dict:
-        groups = {LOSS: [loss], OUTPUT_LOSSES: list(self._last_output_losses)
-                  if self._compile_loss is not None and self._compile_loss.metrics else []}
-        groups.update(metric_groups(self, y, y_pred, sample_weight))
-        return groups
-
-    def make_train_function(self, force=False):
-        if self.train_function is None or force:
-            self.train_function = StepFunction(self._train_body, "train_step", self.run_eagerly,
-                                               grad=True)
-        return self.train_function
-
-    def make_test_function(self, force=False):
-        if self.test_function is None or force:
-            self.test_function = StepFunction(self._test_body, "test_step", self.run_eagerly)
-        return self.test_function
-
-    def make_predict_function(self, force=False):
-        if self.predict_function is None or force:
-            self.predict_function = StepFunction(self._predict_body, "predict_step",
-                                                 self.run_eagerly)
-        return self.predict_function
-
-    def _run_step(self, function, batch) -> dict:
-        groups = function(batch)
-        update_metrics(self, groups, batch)
-        return self.get_metrics_result()
-
     # -- fit --------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
@@ -254,6 +198,7 @@ class Trainer:
                 break
         if isinstance(self.optimizer, optimizers.Optimizer) and epochs > 0:
             self.optimizer.finalize_variable_values(self.trainable_weights)
+        self._trainable_signature = self._trainables_key()
         callbacks.on_train_end(logs=training_logs)
         return self.history
 
@@ -261,7 +206,7 @@ class Trainer:
         results = self.get_metrics_result()
         return results if isinstance(logs, dict) and set(logs) == set(results) else logs
 
-    # -- evaluate / predict -------------------------------------------------------------------------
+    # -- evaluate / predict ------------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics over the data: a list in `metrics_names` order (a float when
@@ -333,6 +278,7 @@ class Trainer:
         self.make_train_function()
         self.reset_metrics()
         logs = self._run_step(self.train_function, _as_batch(x, y, sample_weight))
+        self._trainable_signature = self._trainables_key()
         logs = pythonify_logs(logs)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 

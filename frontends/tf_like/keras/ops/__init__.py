@@ -13,10 +13,17 @@ from ._array import *
 from ._array import __all__ as _array_all
 from ._core import *
 from ._core import __all__ as _core_all
+from ._indexing import *
+from ._indexing import __all__ as _indexing_all
+from ._linalg import *
+from ._linalg import __all__ as _linalg_all
 from ._math import *
 from ._math import __all__ as _math_all
 from ._operation import Node, Operation
+from ._reduce import *
+from ._reduce import __all__ as _reduce_all
 from .nn import *
 from .nn import __all__ as _nn_all
 
-__all__ = _core_all + _math_all + _array_all + _nn_all + ["nn", "Operation", "Node"]  # noqa: PLE0605
+__all__ = (_core_all + _math_all + _reduce_all + _linalg_all  # noqa: PLE0605
+           + _array_all + _indexing_all + _nn_all + ["nn", "Operation", "Node"])

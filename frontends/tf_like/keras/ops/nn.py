@@ -14,8 +14,9 @@ from core_ir import ops as ir
 from ..._tensor import call
 from ..backend import _config
 from ._core import cast, floating, ints, normalize_axis, promote, tensor
-from ._math import clip, divide, log, maximum, mean, multiply, square, subtract, sum
+from ._math import clip, divide, log, maximum, multiply, square, subtract
 from ._operation import keras_op
+from ._reduce import mean, sum
 
 _FORMATS = {"channels_last": "NHWC", "channels_first": "NCHW"}
 
@@ -140,7 +141,8 @@ def hard_tanh(x):
 def softmax(x, axis=-1):
     x = floating(x)
     if isinstance(axis, (tuple, list)):
-        from ._math import exp, logsumexp
+        from ._math import exp
+        from ._reduce import logsumexp
         return exp(subtract(x, logsumexp(x, axis=axis, keepdims=True)))
     return call(ir.softmax, x, axis=int(axis))
 
@@ -270,7 +272,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 def multi_hot(inputs, num_classes, axis=-1, dtype=None, sparse=False):
     hot = one_hot(inputs, num_classes, axis=axis, dtype=dtype)
     reduce_axis = -2 if axis == -1 else 1
-    from ._math import max as max_
+    from ._reduce import max as max_
     return max_(hot, axis=reduce_axis) if len(hot.shape) > 1 else hot
 
 
@@ -307,7 +309,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     """x / max(norm(x), epsilon) along `axis` (L2 by default)."""
     x = floating(x)
     eps = _config.epsilon() if epsilon is None else epsilon
-    from ._math import norm
+    from ._linalg import norm
     n = norm(x, ord=order, axis=axis, keepdims=True)
     return divide(x, maximum(n, eps))
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import schedules  # noqa: F401
+from . import schedules
 from .elementwise import Adadelta, Ftrl, Lion
 from .fused import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .optimizer import Optimizer
@@ -51,5 +51,20 @@ def get(identifier):
     raise ValueError(f"Could not interpret optimizer identifier: {identifier}")
 
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam",
-           "Adadelta", "Ftrl", "Lion", "schedules", "get", "serialize", "deserialize"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lion",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

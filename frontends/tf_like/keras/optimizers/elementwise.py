@@ -32,7 +32,7 @@ class Adadelta(Optimizer):
         i = self._get_variable_index(variable)
         acc_grad, acc_delta = self._accumulated_grads[i], self._accumulated_delta_vars[i]
         rho = self.rho
-        rms = lambda x: K.sqrt(x + self.epsilon)  # noqa: E731
+        rms = lambda x: K.sqrt(x + self.epsilon)
         self.assign(acc_grad, acc_grad.read_value() * rho + K.square(grad) * (1 - rho))
         delta = -(rms(acc_delta.read_value()) * grad / rms(acc_grad.read_value()))
         self.assign(acc_delta, acc_delta.read_value() * rho + K.square(delta) * (1 - rho))

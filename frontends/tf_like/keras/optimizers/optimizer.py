@@ -20,7 +20,9 @@ import core_ir
 from ..backend import _state
 from ..backend._variable import Variable
 from ..losses import _math as K
-from .schedules.learning_rate_schedule import LearningRateSchedule, serialize as _serialize_lr
+from .options import check_options, clip_by_global_norm
+from .schedules.learning_rate_schedule import LearningRateSchedule
+from .schedules.learning_rate_schedule import serialize as _serialize_lr
 
 
 class Optimizer:
@@ -50,7 +52,7 @@ class Optimizer:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
-        _check_options(gradient_accumulation_steps, use_ema, ema_momentum,
+        check_options(gradient_accumulation_steps, use_ema, ema_momentum,
                        ema_overwrite_frequency, clipnorm, clipvalue, global_clipnorm)
         self.name = name or _state.auto_name(self.__class__.__name__)
         self.weight_decay, self.clipnorm, self.global_clipnorm = (weight_decay, clipnorm,
@@ -79,10 +81,11 @@ class Optimizer:
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
             return learning_rate
         if not isinstance(learning_rate, float):
-            raise ValueError("Argument `learning_rate` should be float, or an instance of "
-                             "LearningRateSchedule, or a callable (that takes in the current "
-                             "iteration value and returns the corresponding learning rate "
-                             f"value). Received instead: learning_rate={learning_rate}")
+            raise ValueError(  # noqa: TRY004  (Keras's type)
+                "Argument `learning_rate` should be float, or an instance of "
+                "LearningRateSchedule, or a callable (that takes in the current iteration value "
+                "and returns the corresponding learning rate value). Received instead: "
+                f"learning_rate={learning_rate}")
         return self._make_variable(np.asarray(learning_rate, np.float32), "learning_rate")
 
     # -- state ------------------------------------------------------------------------------------
@@ -237,7 +240,8 @@ class Optimizer:
         """Every N-th call applies the mean of the last N gradients; the others only add to the
         accumulators. Both branches are computed and selected with Where (one traced graph)."""
         steps = self.gradient_accumulation_steps
-        is_update = K.equal((self._iterations.read_value() + 1) % steps, K.like(0, self._iterations))
+        zero = K.like(0, self._iterations)
+        is_update = K.equal((self._iterations.read_value() + 1) % steps, zero)
         accs = [self._accumulated_gradients[self._get_variable_index(v)] for v in variables]
         touched = variables + [v for v in self._variables if v is not self._iterations]
         before = {id(v): v.read_value() for v in touched}
@@ -279,7 +283,7 @@ class Optimizer:
                           "argument?")
         return [g for g, _ in kept], [v for _, v in kept]
 
-    # -- clipping, weight decay, EMA ------------------------------------------------------------------
+    # -- clipping, weight decay, EMA ---------------------------------------------------------------
     def _clip_gradients(self, grads):
         if self.clipnorm and self.clipnorm > 0:
             return [self._clip_by_norm(g) for g in grads]
@@ -379,32 +383,3 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
-
-
-def _check_options(accumulation, use_ema, ema_momentum, ema_frequency, clipnorm, clipvalue,
-                   global_clipnorm) -> None:
-    if accumulation and not accumulation >= 2:
-        raise ValueError(f"`gradient_accumulation_steps` must be an integer >= 2. Received: "
-                         f"gradient_accumulation_steps={accumulation}")
-    if use_ema:
-        if ema_momentum > 1 or ema_momentum < 0:
-            raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: "
-                             f"ema_momentum={ema_momentum}")
-        if ema_frequency and (not isinstance(ema_frequency, int) or ema_frequency < 1):
-            raise ValueError(f"`ema_overwrite_frequency` must be an integer >= 1 or None. "
-                             f"Received: ema_overwrite_frequency={ema_frequency}")
-    if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
-        raise ValueError(f"Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
-                         f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
-                         f"global_clipnorm={global_clipnorm}")
-
-
-def global_norm(values):
-    return K.sqrt(sum(K.sum_(K.square(v)) for v in values if v is not None))
-
-
-def clip_by_global_norm(values, clip_norm):
-    """Scale all gradients by min(1, clip_norm / global_norm); a NaN norm propagates."""
-    norm = global_norm(values)
-    scale = K.minimum(1.0 / norm, 1.0 / clip_norm) * float(clip_norm) + (norm - norm)
-    return [v * K.cast(scale, v.dtype) if v is not None else v for v in values]

@@ -30,5 +30,13 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     return (x, y, sample_weight)
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "PyDataset", "Sequence",
-           "Progbar", "unpack_x_y_sample_weight", "pack_x_y_sample_weight"]
+__all__ = [
+    "Progbar",
+    "PyDataset",
+    "Sequence",
+    "normalize",
+    "pack_x_y_sample_weight",
+    "set_random_seed",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]

@@ -6,16 +6,22 @@ import random
 
 import numpy as np
 
+import core_ir
+from core_ir import ops
+
 
 def to_categorical(x, num_classes=None):
-    """Mirrors keras.utils.to_categorical: integer class vector -> one-hot float32 matrix with
-    the class axis last (a trailing axis of size 1 is dropped first).
+    """Mirrors keras.utils.to_categorical: integer class vector -> one-hot matrix with the class
+    axis last (a trailing axis of size 1 is dropped first). Like Keras, arrays and lists give
+    a float64 numpy array, a tensor gives a float32 tensor (the IR's OneHot).
 
     Example:
         >>> to_categorical([0, 2], num_classes=3)
         array([[1., 0., 0.],
-               [0., 0., 1.]], dtype=float32)
+               [0., 0., 1.]])
     """
+    if isinstance(x, core_ir.Tensor):
+        return _one_hot_tensor(x, num_classes)
     x = np.array(x, dtype="int64")
     input_shape = x.shape
     if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
@@ -23,9 +29,19 @@ def to_categorical(x, num_classes=None):
     x = x.reshape(-1)
     if not num_classes:
         num_classes = int(np.max(x)) + 1
-    categorical = np.zeros((x.shape[0], num_classes), dtype="float32")
+    categorical = np.zeros((x.shape[0], num_classes))
     categorical[np.arange(x.shape[0]), x] = 1
     return np.reshape(categorical, input_shape + (num_classes,))
+
+
+def _one_hot_tensor(x, num_classes):
+    from ..._tensor import call
+    if x.ndim > 1 and x.shape[-1] == 1:
+        x = call(ops.squeeze, x, ops.const_ints([x.ndim - 1]))
+    if num_classes is None:
+        num_classes = int(np.max(x.numpy())) + 1
+    values = core_ir.constant(np.array([0.0, 1.0], np.float32), cls=type(x))
+    return call(ops.one_hot, x, ops.const_ints([num_classes]), values, axis=-1)
 
 
 def normalize(x, axis=-1, order=2):
@@ -49,8 +65,9 @@ def set_random_seed(seed):
         ValueError: the seed is not an int.
     """
     if not isinstance(seed, int):
-        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "
-                         f"(of type {type(seed)})")
+        raise ValueError(  # noqa: TRY004  (Keras's type)
+            f"Expected `seed` argument to be an integer. Received: seed={seed} "
+            f"(of type {type(seed)})")
     random.seed(seed)
     np.random.seed(seed)
     from ... import random as tf_random

@@ -100,7 +100,7 @@ class Progbar:
             bar += f"\33[37m{'━' * (self.width - prog_width)}\x1b[0m"
             special += 9
         else:
-            bar = "%7d/Unknown" % current
+            bar = f"{current:7d}/Unknown"
         if self.target is not None and self.target > 0 and not finalize:
             info = f" \x1b[1m{_format_eta(time_per_unit * (self.target - current))}\x1b[0m"
         else:
@@ -157,7 +157,7 @@ class Progbar:
 
 def _format_eta(eta) -> str:
     if eta > 3600:
-        return "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
+        return f"{int(eta // 3600)}:{int((eta % 3600) // 60):02d}:{int(eta % 60):02d}"
     if eta > 60:
-        return "%d:%02d" % (eta // 60, eta % 60)
-    return "%ds" % eta
+        return f"{int(eta // 60)}:{int(eta % 60):02d}"
+    return f"{int(eta)}s"

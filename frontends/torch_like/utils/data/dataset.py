@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from ..._random import default_generator
 from ..._tensor import Tensor
 from . import _rng
 
@@ -191,7 +192,7 @@ class Subset(Dataset):
 
 
 def random_split(dataset: Dataset, lengths: Sequence[int | float],
-                 generator=None) -> list[Subset]:
+                 generator=default_generator) -> list[Subset]:
     """Mirrors torch.utils.data.random_split: non-overlapping random Subsets of `dataset`.
 
     Args:
@@ -199,8 +200,8 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         lengths: the subset lengths, or fractions summing to 1 (each subset gets
             floor(len * fraction) items, then the remainder is dealt out round-robin from the
             first subset, as torch does).
-        generator: a torch_like Generator for the permutation; None draws from the global one
-            (torch's default_generator), so `manual_seed` makes the split reproducible.
+        generator: the torch_like Generator of the permutation; by default the global one, so
+            `manual_seed` makes the split reproducible (the permutation is not torch's).
 
     Returns:
         One Subset per length, in order.

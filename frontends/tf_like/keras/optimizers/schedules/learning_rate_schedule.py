@@ -84,8 +84,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         bounds = [K.like(b, step) for b in self.boundaries]
         dtype = np.asarray(self.values[0]).dtype
         dtype = np.float32 if dtype.kind == "f" else dtype
-        value = lambda v: K.convert(np.asarray(v, dtype))  # noqa: E731
-        hit = lambda c: K.cast(c, dtype)  # noqa: E731
+        value = lambda v: K.convert(np.asarray(v, dtype))
+        hit = lambda c: K.cast(c, dtype)
         result = hit(K.less_equal(step, bounds[0])) * value(self.values[0])
         result = result + hit(K.greater(step, bounds[-1])) * value(self.values[-1])
         for low, high, v in zip(bounds[:-1], bounds[1:], self.values[1:-1]):
