@@ -16,22 +16,39 @@ wrong benchmark is worse than a slow one).
     python benchmarks/torch_like_steps.py [mlp] [cnn] [--optimizer sgd|adam|both]
         [--repeat 30] [--warmup 3] [--threads 1]
 
-`--threads` sets torch's intra-op threads (as benchmarks/dispatch.py does) and, through
-`torch_like.set_num_threads` (which needs threadpoolctl to act), numpy's BLAS threads, so both
-sides compute with the same number of cores; the header says what took effect (0: leave both at
-their defaults). Benchmarks are not tests: nothing here
+`--threads` (default 1) sets torch's intra-op threads (as benchmarks/dispatch.py does) and
+numpy's BLAS threads (OPENBLAS_NUM_THREADS etc., set before numpy loads unless already set in
+the environment), so both sides compute with the same number of cores; the header says what
+took effect. `--threads 0` leaves both at their defaults. Benchmarks are not tests: nothing here
 asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import statistics
 import sys
 import time
+
+
+def _blas_threads_from_argv(argv: list[str], default: int = 1) -> int:
+    """--threads N, applied to OpenBLAS/MKL/OpenMP through the environment: it must happen
+    before numpy loads its BLAS, and numpy has no runtime switch (threadpoolctl is optional)."""
+    n = default
+    for i, arg in enumerate(argv):
+        if arg.startswith("--threads="):
+            n = int(arg.split("=", 1)[1])
+        elif arg == "--threads" and i + 1 < len(argv):
+            n = int(argv[i + 1])
+    if n > 0:
+        for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+            os.environ.setdefault(var, str(n))
+    return n
+
+
+_blas_threads_from_argv(sys.argv)
 
 import numpy as np
 
@@ -124,10 +141,8 @@ def set_threads(n: int) -> str:
         torch.set_num_threads(n)
         notes.append(f"torch intra-op threads {n}")
     ttorch.set_num_threads(n)
-    if importlib.util.find_spec("threadpoolctl") is not None:
-        notes.append(f"numpy BLAS threads {n}")
-    else:  # torch_like.set_num_threads can only record the number
-        notes.append("numpy BLAS threads: default (threadpoolctl not installed)")
+    notes.append(f"numpy BLAS threads {os.environ.get('OPENBLAS_NUM_THREADS', 'default')} "
+                 "(OPENBLAS_NUM_THREADS)")
     return ", ".join(notes)
 
 

@@ -1,9 +1,11 @@
-"""Ordinary PyTorch code, MNIST-tutorial style, with only the import changed.
+"""Ordinary PyTorch code, MNIST-tutorial style, with only the imports changed (`torch` ->
+`frontends.torch_like`).
 
-The data are synthetic 1x28x28 "digits" (each class a fixed pattern of random 4x4-pixel blocks,
-shifted by up to two pixels and noised), so the example needs no download and runs in seconds. Everything
-below the import is the code a PyTorch user would write: a Dataset, DataLoaders, an nn.Module
-CNN, CrossEntropyLoss, Adam, a StepLR schedule, a training loop, evaluation under no_grad.
+The data are synthetic 1x28x28 "digits" (each class a fixed pattern of random 4x4-pixel
+blocks, shifted by up to two pixels and noised), so the example needs no download and runs in
+seconds. Everything below the imports is the code a PyTorch user would write: a Dataset,
+DataLoaders, an nn.Module CNN, cross_entropy, Adam, a StepLR schedule, a training loop,
+evaluation under no_grad.
 
     python examples/torch_like_mnist_style.py
 """
@@ -14,7 +16,8 @@ import time
 
 import numpy as np
 
-import frontends.torch_like as torch  # the only change: this line was `import torch`
+# the only change: these lines said `torch` where they now say `frontends.torch_like`
+import frontends.torch_like as torch
 import frontends.torch_like.nn.functional as F
 from frontends.torch_like import nn, optim
 from frontends.torch_like.optim.lr_scheduler import StepLR

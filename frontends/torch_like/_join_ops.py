@@ -170,3 +170,14 @@ def hsplit(input, sections):
 
 def vsplit(input, sections):
     return tensor_split(input, sections, 0)
+
+
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
+    """n-th forward differences along dim (prepend/append joined first)."""
+    d = norm_dim(dim, input.ndim)
+    x = cat([t for t in (prepend, input, append) if t is not None], d) \
+        if prepend is not None or append is not None else input
+    for _ in range(n):
+        size = x.shape[d]
+        x = narrow(x, d, 1, size - 1) - narrow(x, d, 0, size - 1)
+    return x

@@ -23,15 +23,6 @@ from ._tensor import Tensor, check_device, wrap
 from ._tensor_ops_inplace import assign_inplace
 
 
-def _engine_random():
-    """The engine's generator controls (manual_seed, get_state, set_state). NOTE: backends.numpy
-    does not re-export them yet, and frontends may not import its kernels package; the loaded
-    package's attribute is used instead (a backend export would be the clean spelling)."""
-    if hasattr(_engine, "manual_seed"):
-        return _engine
-    return _engine.kernels.random
-
-
 class Generator:
     """Mirrors torch.Generator (CPU): manual_seed, seed, initial_seed, get_state, set_state.
     Difference: the state is this library's own encoding (a uint8 tensor), not torch's."""
@@ -83,13 +74,13 @@ default_generator = Generator()
 def manual_seed(seed) -> Generator:
     """Seed the default generator and the engine's (Dropout and the other random ops)."""
     seed = builtins.int(seed)
-    _engine_random().manual_seed(seed & (2**32 - 1) if seed < 0 else seed)
+    _engine.manual_seed(seed & (2**32 - 1) if seed < 0 else seed)
     return default_generator.manual_seed(seed)
 
 
 def seed() -> int:
     s = default_generator.seed()
-    _engine_random().manual_seed(s)
+    _engine.manual_seed(s)
     return s
 
 
@@ -99,7 +90,7 @@ def initial_seed() -> int:
 
 def get_rng_state() -> Tensor:
     state = _decode(default_generator.get_state())
-    state["engine"] = _engine_random().get_state()
+    state["engine"] = _engine.get_state()
     return _encode(state)
 
 
@@ -107,7 +98,7 @@ def set_rng_state(new_state) -> None:
     state = _decode(new_state)
     default_generator.set_state(_encode({"rng": state["rng"], "initial": state["initial"]}))
     if "engine" in state:
-        _engine_random().set_state(state["engine"])
+        _engine.set_state(state["engine"])
 
 
 def _rng(generator) -> np.random.Generator:

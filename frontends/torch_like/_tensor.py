@@ -167,7 +167,8 @@ class Tensor(_CoreTensor):
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            amount = "no values" if self.numel() == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return builtins.bool(self.item())
 
     def __len__(self) -> int:

@@ -201,6 +201,14 @@ def _new_filled(value):
     return make
 
 
+def new(self, *args, device=None):
+    """Legacy x.new(...): torch.Tensor's constructor forms, in self's dtype."""
+    check_device(device)
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+        return Tensor(np.array(args[0], dtype=self.dtype))
+    return Tensor(np.zeros(_shape_ops.size_args(args) if args else (0,), self.dtype))
+
+
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False):
     check_device(device)
     t = Tensor(np.full(tuple(size), fill_value, _dtypes.as_dtype(dtype) or self.dtype))
@@ -275,7 +283,7 @@ def _install() -> None:
                      "fill_diagonal_": fill_diagonal_, "apply_": apply_, "unfold": unfold,
                      "new_tensor": new_tensor, "new_zeros": _new_filled(0),
                      "new_ones": _new_filled(1), "new_empty": _new_filled(0),
-                     "new_full": new_full, "addcmul": addcmul, "addcdiv": addcdiv,
+                     "new_full": new_full, "new": new, "diff": _join_ops.diff, "addcmul": addcmul, "addcdiv": addcdiv,
                      "where": where_method, "pin_memory": cpu, "bernoulli": _bernoulli,
                      "multinomial": _multinomial}.items():
         setattr(Tensor, name, fn)

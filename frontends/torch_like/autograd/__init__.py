@@ -32,7 +32,7 @@ def _seeds(tensors, grad_tensors) -> list:
         if g is None:
             if t.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = ops.ones_like(t)
+            g = ops.ones_like(t) if t.array is None else Tensor(np.ones(t.array.shape, t.dtype))
         g = wrap(g)
         if tuple(g.shape) != tuple(t.shape):
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "

@@ -263,3 +263,53 @@ def test_model_properties():
     assert model.output_shape == [(None, 10), (None, 1)]
     assert model.get_layer("a").output.shape == (None, 10)
     assert model.layers[0].__class__.__name__ == "InputLayer"
+
+
+def test_regularization_losses_in_training_match_keras():
+    """train_on_batch (the Trainer mixin) adds the layers' regularization losses and updates
+    BatchNormalization's moving statistics, as Keras does."""
+    import torch
+
+    def build(lib):
+        model = lib.Sequential([
+            lib.Input((4,)),
+            lib.layers.Dense(3, activation="tanh", kernel_regularizer=lib.regularizers.L2(0.1),
+                             activity_regularizer=lib.regularizers.L1(0.01)),
+            lib.layers.BatchNormalization(),
+            lib.layers.Dense(1)])
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        return model
+
+    theirs, ours = both(build)
+    x, y = rand(8, 4), rand(8, 1, seed=1)
+    for _ in range(2):
+        loss_t = theirs.train_on_batch(torch.tensor(x), torch.tensor(y))
+        loss_o = ours.train_on_batch(x, y)
+        np.testing.assert_allclose(loss_o, loss_t, rtol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_constraints_applied_after_optimizer_updates_match_keras():
+    import torch
+
+    def build(lib):
+        model = lib.Sequential([
+            lib.Input((4,)),
+            lib.layers.Dense(3, kernel_constraint=lib.constraints.NonNeg(),
+                             bias_constraint=lib.constraints.MaxNorm(0.01))])
+        return model
+
+    theirs, ours = both(build)
+    x = rand(8, 4)
+    opt_t, opt_o = real_keras().optimizers.SGD(0.5), dk.optimizers.SGD(0.5)
+    out = theirs(torch.tensor(x))
+    (out ** 2).sum().backward()
+    opt_t.apply_gradients([(v.value.grad, v) for v in theirs.trainable_weights])
+    with tf.GradientTape() as tape:
+        loss = ops.sum(ops.square(ours(x)))
+    grads = tape.gradient(loss, ours.trainable_weights)
+    opt_o.apply_gradients(zip(grads, ours.trainable_weights))
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert ours.get_weights()[0].min() >= 0

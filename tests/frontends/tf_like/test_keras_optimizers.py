@@ -100,9 +100,10 @@ def test_constraints_are_applied_after_the_update():
                                rtol=RTOL, atol=ATOL)
 
 
-def test_exclude_from_weight_decay_matches_keras():
+@pytest.mark.parametrize("name", ["AdamW", "Nadam", "Adadelta"])
+def test_exclude_from_weight_decay_matches_keras(name):
     def make(k):
-        opt = k.optimizers.AdamW(0.05, weight_decay=0.2)
+        opt = getattr(k.optimizers, name)(0.05, weight_decay=0.2)
         opt.exclude_from_weight_decay(var_names=["w1"])
         return opt
     _, _, theirs_vars, ours_vars = _run_pair(make)

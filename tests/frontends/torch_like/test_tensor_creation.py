@@ -177,6 +177,8 @@ NEW = {
     "new_ones dtype": lambda T, x: x.new_ones(2, dtype=T.int64),
     "new_full": lambda T, x: x.new_full((2,), 3),
     "new_empty shape": lambda T, x: x.new_empty(4, 1).shape,
+    "new data": lambda T, x: x.new([1, 2]),
+    "new sizes": lambda T, x: x.new(2, 3).zero_(),
 }
 
 

@@ -59,6 +59,9 @@ SHAPE = {
     "contiguous": lambda T, x: x.transpose(0, 1).contiguous(),
     "clone": lambda T, x: x.clone(),
     "atleast_3d": lambda T, x: T.atleast_3d(x[0, 0]),
+    "diff": lambda T, x: x.diff(),
+    "diff n=2": lambda T, x: T.diff(x, n=2, dim=1),
+    "diff prepend append": lambda T, x: T.diff(x, dim=0, prepend=x[:1] * 2, append=x[1:] - 1),
 }
 
 

@@ -7,13 +7,11 @@ _current = None
 
 
 class CallContext:
+    """What the outermost layer call decided (`training`), read by the layers it calls."""
+
     def __init__(self, entry_layer):
         self.entry_layer = entry_layer
         self.training = None
-
-
-def current_context():
-    return _current
 
 
 def enter_context(layer):

@@ -21,7 +21,7 @@ from ..backend import _state, _tree
 from ..backend._keras_tensor import KerasTensor, any_symbolic_tensors, compute_output_spec
 from ..ops import _core
 from ..ops._operation import Node, Operation
-from ._call_context import CallContext, current_context, enter_context, exit_context
+from ._call_context import CallContext, enter_context, exit_context
 from ._input_spec import assert_input_compatibility
 from ._layer_state import LayerState
 from ._layer_utils import (
@@ -188,7 +188,7 @@ class Layer(LayerState, Operation):
         try:
             if entered:
                 self._clear_losses()
-            kwargs = self._resolve_training(context, kwargs)
+            kwargs = self._resolve_training(context, args, kwargs)
             previous_mask = self._attach_mask(first, kwargs)
             with self._name_scope(), core_ir.origin(self.name):
                 outputs = self.call(*args, **kwargs)
@@ -200,8 +200,12 @@ class Layer(LayerState, Operation):
             exit_context(self, entered)
         return outputs
 
-    def _resolve_training(self, context: CallContext, kwargs: dict) -> dict:
+    def _resolve_training(self, context: CallContext, args: tuple, kwargs: dict) -> dict:
         """training: as passed, else the outer call's, else call()'s default (Keras 3)."""
+        positional = list(self._call_signature.parameters)[:len(args)]
+        if "training" in positional:  # passed positionally: it stays there
+            context.training = args[positional.index("training")]
+            return kwargs
         if "training" in kwargs:
             value = kwargs["training"]
         elif context.training is not None:
@@ -271,8 +275,3 @@ class Layer(LayerState, Operation):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
-
-def current_training():
-    """The training flag of the call being run (None outside calls)."""
-    ctx = current_context()
-    return None if ctx is None else ctx.training

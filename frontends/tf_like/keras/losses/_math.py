@@ -15,10 +15,13 @@ from core_ir import ops
 from core_ir.tensor import Tensor as _CoreTensor
 
 from ..._tensor import EagerTensor, call
-from ..backend import _state
+from ..backend import _config, _state
 
-FLOATX = np.dtype("float32")
-EPSILON = 1e-7  # keras.backend.epsilon()
+epsilon = _config.epsilon  # keras.backend.epsilon(): 1e-7 unless set_epsilon changed it
+
+
+def floatx() -> np.dtype:
+    return np.dtype(_config.floatx())
 
 
 # -- conversion -----------------------------------------------------------------------------------
@@ -31,7 +34,7 @@ def convert(x, dtype=None) -> EagerTensor:
     if dtype is not None:
         a = a.astype(dtype)
     elif not isinstance(x, (np.ndarray, np.generic)) and a.dtype.kind == "f":
-        a = a.astype(FLOATX)
+        a = a.astype(floatx())
     return core_ir.constant(a, cls=EagerTensor)
 
 
@@ -95,7 +98,7 @@ def cumsum(x, axis=0, reverse=False):
     return call(ops.cumsum, x, ops.const_ints(axis), reverse=int(reverse))
 
 
-def size(x, dtype=FLOATX) -> EagerTensor:
+def size(x, dtype="float32") -> EagerTensor:
     """The element count of x as a scalar of `dtype` (a Size node when the batch is symbolic)."""
     n = 1
     for d in x.shape:
@@ -105,7 +108,7 @@ def size(x, dtype=FLOATX) -> EagerTensor:
     return core_ir.constant(np.asarray(n, dtype), cls=EagerTensor)
 
 
-def dim(x, axis: int, dtype=FLOATX) -> EagerTensor:
+def dim(x, axis: int, dtype="float32") -> EagerTensor:
     """x.shape[axis] as a scalar tensor of `dtype`."""
     d = x.shape[axis]
     if isinstance(d, int):

@@ -39,22 +39,22 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(abs((y_true - y_pred) / maximum(abs(y_true), epsilon)), axis=-1)."""
     y_true, y_pred = _pair(y_true, y_pred)
-    diff = K.abs_((y_true - y_pred) / K.maximum(K.abs_(y_true), K.EPSILON))
+    diff = K.abs_((y_true - y_pred) / K.maximum(K.abs_(y_true), K.epsilon()))
     return K.mean(diff, axis=-1) * 100.0
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)."""
     y_true, y_pred = _pair(y_true, y_pred)
-    first = K.log(K.maximum(y_pred, K.EPSILON) + 1.0)
-    second = K.log(K.maximum(y_true, K.EPSILON) + 1.0)
+    first = K.log(K.maximum(y_pred, K.epsilon()) + 1.0)
+    second = K.log(K.maximum(y_true, K.epsilon()) + 1.0)
     return K.mean(K.square(first - second), axis=-1)
 
 
 def l2_normalize(x, axis=-1):
     """x * min(rsqrt(sum(x^2)), 1/epsilon) (keras.ops.normalize with order 2)."""
     inv_norm = 1.0 / K.sqrt(K.sum_(K.square(x), axis=axis, keepdims=True))
-    return x * K.minimum(inv_norm, 1.0 / K.EPSILON)
+    return x * K.minimum(inv_norm, 1.0 / K.epsilon())
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -84,15 +84,15 @@ def log_cosh(y_true, y_pred):
 def kl_divergence(y_true, y_pred):
     """sum(y_true * log(y_true / y_pred), axis=-1), both clipped to [epsilon, 1]."""
     y_true, y_pred = _pair(y_true, y_pred, same_rank=False)
-    y_true = K.clip(y_true, K.EPSILON, 1.0)
-    y_pred = K.clip(y_pred, K.EPSILON, 1.0)
+    y_true = K.clip(y_true, K.epsilon(), 1.0)
+    y_pred = K.clip(y_pred, K.epsilon(), 1.0)
     return K.sum_(y_true * K.log(y_true / y_pred), axis=-1)
 
 
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)."""
     y_true, y_pred = _pair(y_true, y_pred, same_rank=False)
-    return K.mean(y_pred - y_true * K.log(y_pred + K.EPSILON), axis=-1)
+    return K.mean(y_pred - y_true * K.log(y_pred + K.epsilon()), axis=-1)
 
 
 def _hinge_labels(y_true):
@@ -144,7 +144,7 @@ def binary_crossentropy_elements(target, output, from_logits=False):
     _same_shape(target, output)
     if from_logits:
         return call(ops.binary_cross_entropy_with_logits, output, target, reduction="none")
-    output = K.clip(output, K.EPSILON, 1.0 - K.EPSILON)
+    output = K.clip(output, K.epsilon(), 1.0 - K.epsilon())
     return -(target * K.log(output) + (1.0 - target) * K.log(1.0 - output))
 
 
@@ -158,7 +158,7 @@ def categorical_crossentropy_elements(target, output, from_logits=False, axis=-1
         log_prob = K.log_softmax(output, axis=axis)
     else:
         output = output / K.sum_(output, axis=axis, keepdims=True)
-        log_prob = K.log(K.clip(output, K.EPSILON, 1.0 - K.EPSILON))
+        log_prob = K.log(K.clip(output, K.epsilon(), 1.0 - K.epsilon()))
     return -K.sum_(target * log_prob, axis=axis)
 
 
@@ -190,7 +190,7 @@ def sparse_categorical_crossentropy_elements(target, output, from_logits=False, 
         result, _ = call(ops.softmax_cross_entropy_loss, scores, labels, reduction="none")
     else:
         probs = scores / K.sum_(scores, axis=1, keepdims=True)
-        log_prob = K.log(K.clip(probs, K.EPSILON, 1.0 - K.EPSILON))
+        log_prob = K.log(K.clip(probs, K.epsilon(), 1.0 - K.epsilon()))
         result = call(ops.negative_log_likelihood_loss, log_prob, labels, reduction="none")
     return K.squeeze(result, 0) if squeeze else result
 
@@ -257,7 +257,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     if from_logits:
         y_pred = K.softmax(y_pred, axis=axis)
     output = y_pred / K.sum_(y_pred, axis=axis, keepdims=True)
-    output = K.clip(output, K.EPSILON, 1.0 - K.EPSILON)
+    output = K.clip(output, K.epsilon(), 1.0 - K.epsilon())
     cce = -y_true * K.log(output)
     focal = K.power(1.0 - output, gamma) * alpha * cce
     return K.sum_(focal, axis=axis)

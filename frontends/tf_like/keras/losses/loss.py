@@ -30,7 +30,7 @@ class Loss:
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or auto_name(self.__class__.__name__)
         self.reduction = standardize_reduction(reduction)
-        self._dtype = str(dtype or "float32")
+        self._dtype = str(dtype or K.floatx())
 
     @property
     def dtype(self):

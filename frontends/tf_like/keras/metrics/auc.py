@@ -43,7 +43,7 @@ class AUC(_Counts):
             self.num_thresholds = num_thresholds
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds_distributed_evenly = True
-        self._thresholds = np.array([0.0 - K.EPSILON] + thresholds + [1.0 + K.EPSILON])
+        self._thresholds = np.array([0.0 - K.epsilon()] + thresholds + [1.0 + K.epsilon()])
         self.curve = _parse(curve, CURVES, "curve", '["PR", "ROC", "PRGAIN"]')
         self.summation_method = _parse(summation_method, {s: s for s in SUMMATIONS},
                                        "summation method",

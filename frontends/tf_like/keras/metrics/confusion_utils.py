@@ -33,7 +33,7 @@ def is_evenly_distributed_thresholds(thresholds) -> bool:
     if n < 3:
         return False
     even = np.arange(n, dtype=np.float32) / (n - 1)
-    return bool(np.allclose(thresholds, even, atol=K.EPSILON))
+    return bool(np.allclose(thresholds, even, atol=K.epsilon()))
 
 
 def filter_top_k(x, k):

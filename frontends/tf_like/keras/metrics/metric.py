@@ -40,7 +40,7 @@ class Metric:
 
     def __init__(self, dtype=None, name=None):
         self.name = name or auto_name(self.__class__.__name__)
-        self._dtype = str(np.dtype(dtype or "float32"))
+        self._dtype = str(np.dtype(dtype or K.floatx()))
         self._variables: list = []
         self._metrics: list = []
 

@@ -176,5 +176,4 @@ __all__ = [
     "RootMeanSquaredError",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
-    "cosine_similarity",
 ]

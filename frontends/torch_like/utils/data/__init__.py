@@ -5,22 +5,22 @@ from __future__ import annotations
 from ._utils.collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
 from .dataset import (
-                      ChainDataset,
-                      ConcatDataset,
-                      Dataset,
-                      IterableDataset,
-                      StackDataset,
-                      Subset,
-                      TensorDataset,
-                      random_split,
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
 )
 from .sampler import (
-                      BatchSampler,
-                      RandomSampler,
-                      Sampler,
-                      SequentialSampler,
-                      SubsetRandomSampler,
-                      WeightedRandomSampler,
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
