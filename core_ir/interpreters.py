@@ -167,6 +167,14 @@ def annotate(err: IRError, op: Op, inputs) -> IRError:
     return new
 
 
+def check_shapes(op: Op, inputs, attrs: dict) -> None:
+    """Run op's shape rule on concrete inputs, raising its error with op and origin added."""
+    try:
+        op.infer(*inputs, **attrs)
+    except IRError as err:
+        raise annotate(err, op, inputs) from None
+
+
 def diagnose(op: Op, inputs, attrs: dict, exc: Exception | None):
     """A kernel raised (or the eager dtype check failed, exc None): the shape rule says why (the
     user's error), or the kernel has a bug. A kernel that found bad *values* raises an IRError

@@ -121,6 +121,8 @@ class Op:
         # the cheap dtype contract the eager interpreter checks (see shape_rules.dtype_checked)
         self.allowed_dtypes = getattr(infer, "allowed_dtypes", None)
         self.homogeneous = getattr(infer, "homogeneous", False)
+        # run the whole shape rule before the eager kernel too (set for heavy ops, see ops/)
+        self.check_eagerly = False
 
     @property
     def differentiable(self) -> bool:

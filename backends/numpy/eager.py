@@ -8,7 +8,7 @@ raises, `diagnose` runs it to turn the failure into the op's own error (or repor
 from __future__ import annotations
 
 from core_ir import interpreters
-from core_ir.interpreters import Interpreter, diagnose
+from core_ir.interpreters import Interpreter, check_shapes, diagnose
 from core_ir.tensor import Tensor
 
 from .kernels import KERNELS
@@ -26,6 +26,8 @@ class NumpyEager(Interpreter):
             arrays = [t.array for t in inputs]
         except AttributeError:  # an absent optional input
             arrays = [None if t is None else t.array for t in inputs]
+        if op.check_eagerly:
+            check_shapes(op, inputs, attrs)
         allowed = op.allowed_dtypes
         if allowed is not None:
             first = arrays[0].dtype

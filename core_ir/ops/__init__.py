@@ -18,3 +18,20 @@ from .loss import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 from .helpers import *  # noqa: F401,F403
+
+
+def _check_heavy_ops_eagerly() -> None:
+    """The eager interpreter skips shape rules for speed and lets a failing kernel explain
+    itself. Heavy ops run theirs anyway: the rule costs microseconds next to a convolution or a
+    fused update, and some of their kernels would broadcast a wrong shape without failing."""
+    import sys
+    # (by sys.modules: the star imports above rebound names like `conv` to the ops themselves)
+    for family in ("attention", "conv", "loss", "normalization", "optim", "pool", "recurrent"):
+        module = sys.modules[f"{__name__}.{family}"]
+        for name in module.__all__:
+            op = getattr(module, name)
+            if hasattr(op, "check_eagerly"):
+                op.check_eagerly = True
+
+
+_check_heavy_ops_eagerly()

@@ -184,7 +184,8 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
         step = work.type((e - s) / work.type(steps - 1))
         i = np.arange(steps)
         half = steps // 2
-        values = np.where(i < half, s + step * i.astype(work), e - step * (steps - 1 - i).astype(work))
+        values = np.where(i < half, s + step * i.astype(work),
+                          e - step * (steps - 1 - i).astype(work))
     return _finish(np.asarray(values, work).astype(d), requires_grad, device)
 
 

@@ -44,6 +44,8 @@ def _entries(index) -> list:
     for item in index:
         if isinstance(item, (list, np.ndarray)) and not isinstance(item, Tensor):
             item = Tensor(_list_index(item))
+        elif isinstance(item, Tensor) and item.dtype == _dtypes.uint8:
+            item = Tensor(np.asarray(item.array).astype(bool))  # torch: a (deprecated) mask
         elif isinstance(item, Tensor) and item.ndim == 0 and item.dtype.kind in "iu":
             item = int(item.item())
         out.append(item)

@@ -3,8 +3,9 @@ torch), rounding, predicates, lerp/maximum/minimum/atan2, nan_to_num, softmax.
 
 Functions the IR has no op for are built from its primitives so that they stay differentiable
 and traceable: log1p/expm1 with the classic exact-rounding tricks (Goldberg, Kahan); the
-trigonometric and hyperbolic ones are in _trig_ops. NOTE: every `where` whose unselected branch could divide by zero gets a
-safe denominator, since where's zero cotangent times an inf partial is still nan.
+trigonometric and hyperbolic ones are in _trig_ops. NOTE: every `where` whose unselected
+branch could divide by zero gets a safe denominator, since where's zero cotangent times an inf
+partial is still nan.
 """
 
 from __future__ import annotations

@@ -161,7 +161,9 @@ argmax, argmin = _arg(ops.arg_max), _arg(ops.arg_min)
 
 def _truth(input):
     x = wrap(input)
-    return x if x.dtype == _dtypes.bool else call(ops.not_, call(ops.equal, x, as_operand(0, x.dtype)))
+    if x.dtype == _dtypes.bool:
+        return x
+    return call(ops.not_, call(ops.equal, x, as_operand(0, x.dtype)))
 
 
 def all(input, dim=None, keepdim: bool = False):

@@ -19,6 +19,7 @@ from core_ir import ops
 from core_ir.tensor import Tensor as _CoreTensor
 
 from . import _dtypes
+from ._convert import as_array
 from ._device import CPU, Size, check_device, device  # noqa: F401  (importable from here)
 from ._errors import broadcast_message, call, origin_suffix, torch_error  # noqa: F401
 
@@ -34,8 +35,9 @@ class Tensor(_CoreTensor):
     def __init__(self, array=None, value=None, *sizes, requires_grad: bool = False):
         # The engine wraps every kernel result here: ndarrays and numpy scalars pass straight
         # through; anything else is torch's legacy constructor (torch.Tensor(2, 3), ([1., 2.])).
-        if sizes or isinstance(value, builtins.int) or not (
-                isinstance(array, (np.ndarray, np.generic)) or (array is None and value is not None)):
+        wrapped = isinstance(array, (np.ndarray, np.generic)) or (
+            array is None and value is not None)
+        if sizes or isinstance(value, builtins.int) or not wrapped:
             array, value = _legacy_array(array, value, sizes), None
         self.array = array
         self.requires_grad = requires_grad
@@ -313,52 +315,6 @@ def wrap(x, dtype=None) -> Tensor:
     if isinstance(x, _CoreTensor):
         return x
     return Tensor(as_array(x, dtype))
-
-
-def as_array(x, dtype=None) -> np.ndarray:
-    """torch.tensor's conversion: Python floats become the default float dtype, ints int64;
-    numpy arrays and numpy scalars keep their dtype. Always a new array."""
-    dtype = _dtypes.as_dtype(dtype)
-    if isinstance(x, _CoreTensor):
-        a = np.asarray(x.array)
-        return np.array(a, dtype=dtype)
-    if isinstance(x, (list, tuple)) and any(isinstance(e, _CoreTensor) for e in _flatten(x)):
-        x = _nested_arrays(x)
-    if isinstance(x, str) or (isinstance(x, (list, tuple)) and any(
-            isinstance(e, str) for e in _flatten(x))):
-        raise TypeError("new(): invalid data type 'str'")
-    a = np.asarray(x)
-    if dtype is not None:
-        return np.array(a, dtype=dtype)
-    native = isinstance(x, (np.ndarray, np.generic))
-    if a.dtype.kind == "f" and not native:
-        return a.astype(_dtypes.get_default_dtype())
-    if a.dtype.kind in "iu" and not native:
-        return a.astype(_dtypes.int64)
-    if a.dtype.kind not in "biuf":
-        raise TypeError(f"can't convert np.ndarray of type {a.dtype}. The only supported types "
-                        "are: float64, float32, float16, int64, int32, int16, int8, uint8, and "
-                        "bool.")
-    return np.array(a)
-
-
-def _flatten(x):
-    for e in x:
-        if isinstance(e, (list, tuple)):
-            yield from _flatten(e)
-        else:
-            yield e
-
-
-def _nested_arrays(x):
-    if isinstance(x, (list, tuple)):
-        return [_nested_arrays(e) for e in x]
-    if isinstance(x, _CoreTensor):
-        a = np.asarray(x.array)
-        if a.ndim and a.size != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return a.reshape(())
-    return x
 
 
 _INT_CONSTANTS: dict[tuple, _CoreTensor] = {}

@@ -283,7 +283,8 @@ def _install() -> None:
                      "fill_diagonal_": fill_diagonal_, "apply_": apply_, "unfold": unfold,
                      "new_tensor": new_tensor, "new_zeros": _new_filled(0),
                      "new_ones": _new_filled(1), "new_empty": _new_filled(0),
-                     "new_full": new_full, "new": new, "diff": _join_ops.diff, "addcmul": addcmul, "addcdiv": addcdiv,
+                     "new_full": new_full, "new": new, "diff": _join_ops.diff,
+                     "addcmul": addcmul, "addcdiv": addcdiv,
                      "where": where_method, "pin_memory": cpu, "bernoulli": _bernoulli,
                      "multinomial": _multinomial}.items():
         setattr(Tensor, name, fn)

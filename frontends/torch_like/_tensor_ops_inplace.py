@@ -82,10 +82,16 @@ def _conform(self: Tensor, result: Tensor, resize: bool) -> Tensor:
         result = call(ops.cast, result, to=self.dtype)
     if resize or tuple(result.shape) == tuple(self.shape):
         return result
-    if self.array is None or np.broadcast_shapes(result.shape, self.shape) != self.shape:
-        raise RuntimeError(f"output with shape {_list(self.shape)} doesn't match the "
-                           f"broadcast shape {_list(np.broadcast_shapes(result.shape, self.shape))}")
-    return call(ops.expand, result, const_ints(self.shape))
+    if self.array is not None:
+        try:
+            wanted = tuple(np.broadcast_shapes(tuple(result.shape), tuple(self.shape)))
+        except ValueError:
+            wanted = tuple(result.shape)
+        if wanted != tuple(self.shape):
+            raise RuntimeError(f"output with shape {_list(self.shape)} doesn't match the "
+                               f"broadcast shape {_list(wanted)}")
+        return call(ops.expand, result, const_ints(self.shape))
+    return call(ops.expand, result, ops.shape_tensor(self))
 
 
 def assign_inplace(self: Tensor, result: Tensor, resize: bool = False) -> Tensor:

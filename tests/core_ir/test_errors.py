@@ -81,3 +81,13 @@ def test_a_compiled_plan_reports_the_failing_node_with_its_origin():
     graph = ir.trace(fn, [(np.float32, ("N", 3)), (np.float32, (3, 2))])[0]
     with pytest.raises(ir.ShapeError, match=r"MatMul.*5x4.*3x2.*block\.proj"):
         Plan(graph)([np.ones((5, 4), np.float32), np.ones((3, 2), np.float32)])
+
+
+def test_heavy_ops_check_shapes_eagerly_where_their_kernel_would_broadcast():
+    """A fused update's kernel would broadcast a (3, 3) gradient into a (3,) parameter."""
+    param, grad = Tensor(np.ones(3, np.float32)), Tensor(np.ones((3, 3), np.float32))
+    lr, step = Tensor(np.array(0.1, np.float32)), Tensor(np.array(1, np.int64))
+    with pytest.raises(ir.ShapeError, match=r"SGDUpdate: grads\[0\] has shape \(3, 3\), "
+                                            r"expected \(3,\)"):
+        ops.sgd_update(lr, step, param, grad)
+    np.testing.assert_array_equal(param.array, np.ones(3, np.float32))

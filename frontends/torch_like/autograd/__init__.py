@@ -16,8 +16,15 @@ from core_ir.errors import GradientError
 from .._tensor import Size, Tensor, wrap
 from . import hooks as _hooks
 from .function import Function, FunctionCtx, once_differentiable
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
-                        no_grad, set_grad_enabled)
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .gradcheck import GradcheckError, gradcheck  # noqa: F401
 from .variable import Variable
 
 
@@ -109,19 +116,24 @@ def _hooked_sum(t, old, new):
 def _accumulate_into(inputs, found) -> None:
     for t, g in zip(inputs, found):
         if g is not None:
-            t.grad = g if t.grad is None else t.grad + g
+            own = Tensor(np.array(g.array)) if g.array is not None else g
+            t.grad = own if t.grad is None else t.grad + g
 
 
 def _own_grads(leaves, before, seeds) -> None:
-    """Copy a new `.grad` that shares its array with another leaf's or with a seed."""
+    """Give a new `.grad` its own writable memory when it shares an array with another leaf's
+    gradient or a seed, or is a read-only broadcast (a sum's cotangent): code like
+    `p.grad.data.clamp_(-1, 1)` must write into the gradient itself."""
     taken = {id(np.asarray(s.array)) for s in seeds if s.array is not None}
     for t in leaves:
         g = t.grad
         if g is None or g is before[id(t)] or g.array is None:
             continue
-        key = id(g.array)
-        if key in taken or not isinstance(g, Tensor):
-            t.grad = Tensor(np.array(g.array))
+        a = g.array
+        key = id(a)
+        owned = isinstance(a, np.ndarray) and a.flags.writeable and isinstance(g, Tensor)
+        if key in taken or not owned:
+            t.grad = Tensor(np.array(a))
         else:
             taken.add(key)
 

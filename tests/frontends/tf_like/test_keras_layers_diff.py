@@ -19,6 +19,8 @@ X2 = rand(4, 6)
 X3 = rand(3, 7, 5, seed=1)
 X4 = rand(2, 9, 8, 3, seed=2)
 X4F = rand(2, 3, 9, 8, seed=3)  # channels_first
+X3C6 = rand(2, 8, 6, seed=6)
+X5 = rand(2, 5, 6, 4, 3, seed=7)
 
 # (id, class name, args, kwargs, inputs, training)
 CASES = [
@@ -39,7 +41,10 @@ CASES = [
     ("conv1d_same_s2", "Conv1D", (4, 3), {"padding": "same", "strides": 2}, [X3], None),
     ("conv1d_causal_dil", "Conv1D", (4, 3), {"padding": "causal", "dilation_rate": 2}, [X3],
      None),
-    ("conv1d_groups", "Conv1D", (4, 2), {"groups": 1}, [X3], None),
+    ("conv1d_groups", "Conv1D", (4, 2), {"groups": 2}, [X3C6], None),
+    ("conv1d_cf", "Conv1D", (3, 2), {"data_format": "channels_first"}, [X3], None),
+    ("conv3d", "Conv3D", (2, 2), {"padding": "same"}, [X5], None),
+    ("conv3d_transpose", "Conv3DTranspose", (2, 2), {"strides": 2}, [X5], None),
     ("conv2d", "Conv2D", (4, 3), {"activation": "relu"}, [X4], None),
     ("conv2d_same_s2", "Conv2D", (4, (3, 2)), {"padding": "same", "strides": 2}, [X4], None),
     ("conv2d_dilated", "Conv2D", (2, 3), {"dilation_rate": 2, "padding": "same"}, [X4], None),
@@ -53,6 +58,19 @@ CASES = [
      [X4], None),
     ("conv2d_transpose_valid_s2", "Conv2DTranspose", (2, 3), {"strides": 2}, [X4], None),
     ("conv1d_transpose", "Conv1DTranspose", (3, 3), {"strides": 2}, [X3], None),
+    ("conv1d_transpose_same", "Conv1DTranspose", (3, 4), {"strides": 3, "padding": "same"},
+     [X3], None),
+    ("conv2d_transpose_cf", "Conv2DTranspose", (2, 3),
+     {"data_format": "channels_first", "strides": 2, "padding": "same"}, [X4F], None),
+    ("conv2d_transpose_dilated", "Conv2DTranspose", (2, 3), {"dilation_rate": 2}, [X4], None),
+    ("conv2d_transpose_output_padding", "Conv2DTranspose", (2, 3),
+     {"strides": 2, "output_padding": 1}, [X4], None),
+    ("conv2d_transpose_same_output_padding", "Conv2DTranspose", (2, 4),
+     {"strides": 2, "padding": "same", "output_padding": 1}, [X4], None),
+    ("depthwise2d_cf", "DepthwiseConv2D", (3,), {"data_format": "channels_first"}, [X4F],
+     None),
+    ("separable2d_same_s2", "SeparableConv2D", (3, 3), {"padding": "same", "strides": 2},
+     [X4], None),
     ("depthwise2d", "DepthwiseConv2D", (3,), {"depth_multiplier": 2}, [X4], None),
     ("depthwise2d_same_s2", "DepthwiseConv2D", (3,), {"padding": "same", "strides": 2}, [X4],
      None),
@@ -67,6 +85,11 @@ CASES = [
     ("avgpool2d", "AveragePooling2D", ((2, 2),), {}, [X4], None),
     ("avgpool2d_same_sym", "AveragePooling2D", ((3, 3), 1), {"padding": "same"}, [X4], None),
     ("avgpool2d_cf", "AveragePooling2D", (2,), {"data_format": "channels_first"}, [X4F], None),
+    ("maxpool3d", "MaxPooling3D", (), {}, [X5], None),
+    ("avgpool3d", "AveragePooling3D", (2,), {}, [X5], None),
+    ("gap3d", "GlobalAveragePooling3D", (), {}, [X5], None),
+    ("gmp3d", "GlobalMaxPooling3D", (), {"keepdims": True}, [X5], None),
+    ("gap1d_cf", "GlobalAveragePooling1D", (), {"data_format": "channels_first"}, [X3], None),
     ("gap1d", "GlobalAveragePooling1D", (), {}, [X3], None),
     ("gap2d", "GlobalAveragePooling2D", (), {}, [X4], None),
     ("gap2d_keepdims", "GlobalAveragePooling2D", (), {"keepdims": True}, [X4], None),
@@ -75,7 +98,12 @@ CASES = [
     ("upsampling1d", "UpSampling1D", (2,), {}, [X3], None),
     ("upsampling2d", "UpSampling2D", ((2, 3),), {}, [X4], None),
     ("upsampling2d_bilinear", "UpSampling2D", (), {"interpolation": "bilinear"}, [X4], None),
+    ("upsampling3d", "UpSampling3D", ((1, 2, 2),), {}, [X5], None),
+    ("upsampling2d_cf", "UpSampling2D", (), {"data_format": "channels_first"}, [X4F], None),
     ("zeropadding1d", "ZeroPadding1D", ((1, 2),), {}, [X3], None),
+    ("zeropadding3d", "ZeroPadding3D", (1,), {}, [X5], None),
+    ("zeropadding2d_cf", "ZeroPadding2D", (2,), {"data_format": "channels_first"}, [X4F], None),
+    ("cropping3d", "Cropping3D", (((1, 0), (1, 1), (0, 1)),), {}, [X5], None),
     ("zeropadding2d", "ZeroPadding2D", (((1, 2), (0, 1)),), {}, [X4], None),
     ("cropping1d", "Cropping1D", ((1, 2),), {}, [X3], None),
     ("cropping2d", "Cropping2D", (((1, 2), (2, 0)),), {}, [X4], None),

@@ -313,3 +313,24 @@ def test_constraints_applied_after_optimizer_updates_match_keras():
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert ours.get_weights()[0].min() >= 0
+
+
+def test_summary_of_a_trained_model_has_the_optimizer_line():
+    import torch
+
+    def build(lib):
+        model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3),
+                                lib.layers.BatchNormalization(), lib.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    theirs, ours = both(build)
+    x, y = np.ones((2, 4), np.float32), np.ones((2, 1), np.float32)
+    theirs.train_on_batch(torch.tensor(x), torch.tensor(y))
+    ours.train_on_batch(x, y)
+    mine, want = summary_text(ours).splitlines(), summary_text(theirs).splitlines()
+    assert mine[-1].startswith(" Optimizer params: 52 (")
+    # the byte count depends on the optimizer's `iteration` dtype (Keras: int32)
+    assert [line for line in mine if "params" not in line] == \
+        [line for line in want if "params" not in line]
+    assert mine[-3:-1] == want[-3:-1]  # trainable and non-trainable lines

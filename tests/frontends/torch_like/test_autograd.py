@@ -269,3 +269,14 @@ def test_data_and_detach_are_outside_the_graph():
         (w.detach() * w).sum().backward()
         return w, w.grad
     both(f)
+
+
+def test_gradients_are_writable_through_data():
+    def f(T):
+        w = T.tensor(W, requires_grad=True)
+        b = T.zeros(2, requires_grad=True)
+        (T.tensor(A) @ w + b).sum().backward()
+        w.grad.data.clamp_(-1.0, 1.5)  # the old gradient-clipping idiom
+        b.grad.data.mul_(0.5)
+        return w.grad, b.grad
+    both(f)

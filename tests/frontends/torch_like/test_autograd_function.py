@@ -164,3 +164,39 @@ def test_variable():
         assert isinstance(T.ones(2), T.autograd.Variable)
         (v * 2).sum().backward()
         assert v.grad.tolist() == [2.0, 2.0]
+
+
+def test_gradcheck_accepts_a_right_backward_and_rejects_a_wrong_one():
+    Exp = _functions(ours)[0]
+    x = ours.tensor(A.astype(np.float64), requires_grad=True)
+    assert ours.autograd.gradcheck(Exp.apply, (x,))
+    assert ours.autograd.gradcheck(lambda a, b: (a * b.sin(), a.sum()),
+                                   (x, ours.tensor(A.astype(np.float64), requires_grad=True)))
+
+    class Wrong(ours.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            return g  # should be 2 * t * g
+
+    assert not ours.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
+    with pytest.raises(ours.autograd.GradcheckError, match="Jacobian mismatch"):
+        ours.autograd.gradcheck(Wrong.apply, (x,))
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):  # torch: a GradcheckError
+        torch.autograd.gradcheck(_torch_wrong(), (torch.tensor(A.astype(np.float64),
+                                                               requires_grad=True),))
+
+
+def _torch_wrong():
+    class Wrong(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    return Wrong.apply

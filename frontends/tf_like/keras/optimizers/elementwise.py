@@ -33,9 +33,9 @@ class Adadelta(Optimizer):
         acc_grad, acc_delta = self._accumulated_grads[i], self._accumulated_delta_vars[i]
         rho = self.rho
         rms = lambda x: K.sqrt(x + self.epsilon)
-        self.assign(acc_grad, acc_grad.read_value() * rho + K.square(grad) * (1 - rho))
-        delta = -(rms(acc_delta.read_value()) * grad / rms(acc_grad.read_value()))
-        self.assign(acc_delta, acc_delta.read_value() * rho + K.square(delta) * (1 - rho))
+        self.assign(acc_grad, self._read(acc_grad) * rho + K.square(grad) * (1 - rho))
+        delta = -(rms(self._read(acc_delta)) * grad / rms(self._read(acc_grad)))
+        self.assign(acc_delta, self._read(acc_delta) * rho + K.square(delta) * (1 - rho))
         self.assign_add(variable, lr * delta)
 
     def get_config(self):
@@ -82,15 +82,15 @@ class Ftrl(Optimizer):
         accum, linear = self._accumulators[i], self._linears[i]
         power = -self.learning_rate_power
         l2_reg = self.beta / (lr * 2.0) + self.l2_regularization_strength
-        w = variable.read_value()
+        w = self._read(variable)
         grad_to_use = gradient + w * (2 * self.l2_shrinkage_regularization_strength)
-        old_accum = accum.read_value()
+        old_accum = self._read(accum)
         new_accum = old_accum + K.square(gradient)
         sigma = (K.power(new_accum, power) - K.power(old_accum, power)) / lr
-        self.assign(linear, linear.read_value() + (grad_to_use - sigma * w))
+        self.assign(linear, self._read(linear) + (grad_to_use - sigma * w))
         quadratic = K.power(new_accum, power) / lr + l2_reg * 2.0
         l1 = self.l1_regularization_strength
-        linear_now = linear.read_value()
+        linear_now = self._read(linear)
         self.assign(variable, (K.clip(linear_now, -l1, l1) - linear_now) / quadratic)
         self.assign(accum, new_accum)
 
@@ -132,7 +132,7 @@ class Lion(Optimizer):
     def update_step(self, gradient, variable, learning_rate):
         lr = K.cast(learning_rate, variable.dtype)
         m = self._momentums[self._get_variable_index(variable)]
-        m_now = m.read_value()
+        m_now = self._read(m)
         self.assign_sub(variable, lr * K.sign(m_now * self.beta_1 + gradient * (1.0 - self.beta_1)))
         self.assign(m, m_now * self.beta_2 + gradient * (1.0 - self.beta_2))
 

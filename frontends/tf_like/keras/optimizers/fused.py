@@ -51,7 +51,7 @@ class FusedOptimizer(Optimizer):
                     weight_decay=float(weight_decay), decoupled_weight_decay=1, **self._attrs())
         outs = list(outs) if isinstance(outs, tuple) else [outs]
         for target, new in zip(list(variables) + flat_states, outs):
-            target.assign(new)
+            self.assign(target, new)
 
 
 class SGD(FusedOptimizer):
@@ -279,7 +279,7 @@ class Nadam(FusedOptimizer):
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
         # the running product advances once per step, however many op calls the step takes
-        self._product_before = self._u_product.read_value()
+        self._product_before = self._read(self._u_product)
         super()._backend_update_step(grads, trainable_variables, learning_rate)
 
     def _fused_update(self, grads, variables, lr, step, weight_decay):
@@ -291,8 +291,8 @@ class Nadam(FusedOptimizer):
                     formula="keras", weight_decay=float(weight_decay), decoupled_weight_decay=1,
                     **self._attrs())
         for target, new in zip(list(variables) + states, outs[:3 * n]):
-            target.assign(new)
-        self._u_product.assign(outs[3 * n])
+            self.assign(target, new)
+        self.assign(self._u_product, outs[3 * n])
 
     def _attrs(self):
         return {"beta1": float(self.beta_1), "beta2": float(self.beta_2),

@@ -2,8 +2,10 @@
 
 The update math is written with IR ops and Variable assignments, so the same code runs eagerly
 (`apply_gradients` in a custom loop) and inside Keras's traced train step, where every
-`assign` becomes a graph update of the compiled plan and later reads in the same step see the
-new value. The built-in optimizers hand their whole parameter list to one fused update op
+`assign` becomes a graph update of the compiled plan. Within one `apply` the writes are staged
+(`self.assign` records, `self._read` sees the staged value) and each variable is written once
+at the end: weight decay, the update, the constraint and gradient accumulation compose into one
+graph update per variable. The built-in optimizers hand their whole parameter list to one fused update op
 (core_ir/ops/optim.py, formula="keras"); learning rate and step are tensors, so schedules and
 `optimizer.learning_rate = ...` change the rate without retracing.
 """
@@ -195,11 +197,17 @@ class Optimizer:
             grads = [K.convert(g, v.dtype) for g, v in zip(grads, variables)]
             if self.loss_scale_factor is not None:
                 grads = [g / float(self.loss_scale_factor) for g in grads]
-            if self.gradient_accumulation_steps:
-                self._accumulate_and_apply(grads, variables)
-            else:
-                self._apply_now(grads, variables)
-            self._iterations.assign(self._iterations.read_value() + 1)
+            self._staged = {}
+            try:
+                if self.gradient_accumulation_steps:
+                    self._accumulate_and_apply(grads, variables)
+                else:
+                    self._apply_now(grads, variables)
+                self.assign(self._iterations, self._iterations.read_value() + 1)
+                for var, value in self._staged.values():
+                    var.assign(value)
+            finally:
+                self._staged = None
 
     def _resolve_variables(self, grads, trainable_variables) -> list:
         if trainable_variables is None:
@@ -232,7 +240,7 @@ class Optimizer:
         self._backend_update_step(grads, variables, self.learning_rate)
         for v in variables:
             if getattr(v, "constraint", None) is not None:
-                v.assign(v.constraint(v.read_value()))
+                self.assign(v, v.constraint(self._read(v)))
         if self.use_ema:
             self._update_model_variables_moving_average(self._trainable_variables)
 
@@ -243,14 +251,12 @@ class Optimizer:
         zero = K.like(0, self._iterations)
         is_update = K.equal((self._iterations.read_value() + 1) % steps, zero)
         accs = [self._accumulated_gradients[self._get_variable_index(v)] for v in variables]
-        touched = variables + [v for v in self._variables if v is not self._iterations]
-        before = {id(v): v.read_value() for v in touched}
         mean_grads = [(g + a.read_value()) / float(steps) for g, a in zip(grads, accs)]
         self._apply_now(mean_grads, variables)
-        for v in touched:
-            v.assign(K.where(is_update, v.read_value(), before[id(v)]))
+        for var, value in list(self._staged.values()):  # nothing is written yet: var is old
+            self.assign(var, K.where(is_update, value, var.read_value()))
         for g, a in zip(grads, accs):
-            a.assign(K.where(is_update, K.like(0, a), before[id(a)] + g))
+            self.assign(a, K.where(is_update, K.like(0, a), a.read_value() + g))
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
         """Weight decay, then `update_step` per variable (the fused optimizers override this
@@ -263,14 +269,26 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement "
                                   "update_step(gradient, variable, learning_rate)")
 
+    # During `apply` every write is staged and each variable is written once at the end, so a
+    # traced step assigns each variable once; `_read` sees the staged values.
+    _staged = None
+
     def assign(self, variable, value):
-        variable.assign(value)
+        if self._staged is None:
+            variable.assign(value)
+        else:
+            self._staged[id(variable)] = (variable, K.cast(value, variable.dtype))
 
     def assign_add(self, variable, value):
-        variable.assign(variable.read_value() + value)
+        self.assign(variable, self._read(variable) + value)
 
     def assign_sub(self, variable, value):
-        variable.assign(variable.read_value() - value)
+        self.assign(variable, self._read(variable) - value)
+
+    def _read(self, variable):
+        """The variable's value in this update step (its staged write, if any)."""
+        staged = self._staged.get(id(variable)) if self._staged is not None else None
+        return staged[1] if staged is not None else variable.read_value()
 
     def _filter_empty_gradients(self, grads, variables):
         kept = [(g, v) for g, v in zip(grads, variables) if g is not None]
@@ -320,8 +338,8 @@ class Optimizer:
         lr = K.cast(self.learning_rate, "float32")
         for v in variables:
             if self._use_weight_decay(v):
-                value = v.read_value()
-                v.assign(value - value * K.cast(lr, v.dtype) * float(self.weight_decay))
+                value = self._read(v)
+                self.assign(v, value - value * K.cast(lr, v.dtype) * float(self.weight_decay))
 
     def _update_model_variables_moving_average(self, variables):
         not_first = K.cast(K.logical_not(K.equal(self._iterations, K.like(0, self._iterations))),
@@ -329,12 +347,12 @@ class Optimizer:
         momentum = not_first * float(self.ema_momentum)
         for var, average in zip(variables, self._model_variables_moving_average):
             m = K.cast(momentum, var.dtype)
-            average.assign(m * average.read_value() + (1.0 - m) * var.read_value())
+            self.assign(average, m * self._read(average) + (1.0 - m) * self._read(var))
         if self.ema_overwrite_frequency:
             due = K.equal((self.iterations + 1) % self.ema_overwrite_frequency,
                           K.like(0, self._iterations))
             for var, average in zip(variables, self._model_variables_moving_average):
-                var.assign(K.where(due, average.read_value(), var.read_value()))
+                self.assign(var, K.where(due, self._read(average), self._read(var)))
 
     def finalize_variable_values(self, var_list):
         """With use_ema, write the moving averages into the variables (end of `fit`)."""
