@@ -12,7 +12,7 @@ from . import _indexing, _tensor_methods  # noqa: F401,E402  (install indexing a
 from ._dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,  # noqa: A004
                       half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from ._dtypes import finfo, iinfo, uint16, uint32, uint64  # noqa: E402,F401
-from ._tensor import device, Parameter, Size, Tensor
+from ._tensor import Parameter, Size, Tensor, device
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import is_inference_mode_enabled  # noqa: E402,F401
 from . import autograd  # noqa: E402

@@ -70,3 +70,13 @@ def test_weights_names_order_and_paths_match_keras(case):
     assert [w.path.split("/", 1)[1] for w in ours.weights] == \
         [w.path.split("/", 1)[1] for w in theirs.weights]
     assert ours.count_params() == theirs.count_params()
+
+
+def test_serialize_deserialize_and_build_config():
+    layer = L.Conv2D(3, 2, name="c")
+    layer.build((None, 6, 6, 2))
+    entry = L.serialize(layer)
+    assert entry["class_name"] == "Conv2D" and entry["module"] == "keras.layers"
+    assert entry["build_config"] == {"input_shape": (None, 6, 6, 2)}
+    clone = L.deserialize(entry)
+    assert clone.built and [tuple(w.shape) for w in clone.weights] == [(2, 2, 2, 3), (3,)]

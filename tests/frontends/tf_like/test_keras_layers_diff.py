@@ -115,6 +115,19 @@ CASES = [
     ("layernorm_axes", "LayerNormalization", (), {"axis": [1, 2]}, [X3], None),
     ("groupnorm", "GroupNormalization", (), {"groups": 3}, [rand(2, 5, 4, 6, seed=5)], None),
     ("unitnorm", "UnitNormalization", (), {}, [X3], None),
+    ("rmsnorm", "RMSNormalization", (), {}, [X3], None),
+    ("rmsnorm_axes", "RMSNormalization", (), {"axis": [1, 2], "epsilon": 1e-3}, [X3], None),
+    ("adaptive_avg1d", "AdaptiveAveragePooling1D", (3,), {}, [X3], None),
+    ("adaptive_avg2d", "AdaptiveAveragePooling2D", ((4, 3),), {}, [X4], None),
+    ("adaptive_max2d", "AdaptiveMaxPooling2D", (2,), {}, [X4], None),
+    ("adaptive_max1d_cf", "AdaptiveMaxPooling1D", (2,), {"data_format": "channels_first"},
+     [X3], None),
+    ("einsum_dense", "EinsumDense", ("ab,bc->ac",), {"output_shape": 4, "bias_axes": "c"},
+     [X2], None),
+    ("einsum_dense_3d", "EinsumDense", ("abc,cde->abde",),
+     {"output_shape": (None, 2, 3), "bias_axes": "de", "activation": "relu"}, [X3], None),
+    ("einsum_dense_ellipsis", "EinsumDense", ("...b,bc->...c",), {"output_shape": 3},
+     [X3], None),
     ("softmax", "Softmax", (), {}, [X3], None),
     ("softmax_axis1", "Softmax", (), {"axis": 1}, [X3], None),
     ("relu", "ReLU", (), {}, [X2], None),
@@ -172,3 +185,12 @@ def test_concatenate_axis_and_rank_broadcast_merge():
     compare_layer(L.Concatenate(axis=1), keras.layers.Concatenate(axis=1),
                   [[rand(2, 3, 4), rand(2, 5, 4, seed=1)]])
     compare_layer(L.Add(), keras.layers.Add(), [[rand(2, 3, 4), rand(2, 4, seed=1)]])
+
+
+def test_time_distributed_matches_keras():
+    keras = real_keras()
+    compare_layer(L.TimeDistributed(L.Dense(4, activation="tanh")),
+                  keras.layers.TimeDistributed(keras.layers.Dense(4, activation="tanh")), [X3])
+    compare_layer(L.TimeDistributed(L.Conv2D(2, 3)),
+                  keras.layers.TimeDistributed(keras.layers.Conv2D(2, 3)),
+                  [rand(2, 3, 6, 5, 2, seed=9)])

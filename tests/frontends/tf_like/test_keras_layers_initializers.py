@@ -171,3 +171,28 @@ def test_constraint_is_attached_to_the_variable():
     assert isinstance(layer.bias.constraint, constraints.NonNeg)
     projected = layer.kernel.constraint(layer.kernel)
     assert np.all(np.linalg.norm(np.asarray(projected), axis=0) <= 2 + 1e-6)
+
+
+def test_set_random_seed_makes_initial_weights_repeat():
+    def run():
+        dk.utils.set_random_seed(7)
+        model = dk.Sequential([dk.Input((5,)), dk.layers.Dense(4), dk.layers.Dropout(0.5),
+                               dk.layers.Embedding(3, 2)])
+        return model.get_weights()
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_random_layers_draw_from_the_engine_generator():
+    import backends.numpy as engine
+
+    def run():
+        engine.manual_seed(3)
+        x = np.ones((4, 6), np.float32)
+        return [np.asarray(layer(x, training=True)) for layer in (
+            dk.layers.Dropout(0.5), dk.layers.GaussianNoise(0.3), dk.layers.GaussianDropout(0.3),
+            dk.layers.AlphaDropout(0.3))]
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import frontends.tf_like as tf
+from frontends.tf_like import keras as dk
 from frontends.tf_like.keras import layers as L
 from frontends.tf_like.keras import ops
 
@@ -167,3 +168,29 @@ def test_embedding_weights_argument_and_errors():
     np.testing.assert_array_equal(np.asarray(layer(np.array([[3, 0]]))), table[[[3, 0]]])
     with pytest.raises(ValueError, match="`input_dim` must be a positive integer"):
         L.Embedding(0, 3)
+
+
+def test_alpha_dropout_keeps_selu_statistics():
+    x = np.random.default_rng(0).standard_normal((400, 500)).astype(np.float32)
+    y = np.asarray(L.AlphaDropout(0.2)(x, training=True))
+    assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
+    np.testing.assert_array_equal(np.asarray(L.AlphaDropout(0.2)(x)), x)
+
+
+def test_einsum_dense_shapes_and_errors():
+    layer = L.EinsumDense("abc,cd->abd", output_shape=(None, 8), bias_axes="d")
+    y = layer(rand(2, 5, 3))
+    assert y.shape == (2, 5, 8)
+    assert [tuple(w.shape) for w in layer.weights] == [(3, 8), (8,)]
+    with pytest.raises(ValueError, match="Invalid einsum equation"):
+        L.EinsumDense("ab->b", output_shape=2)(rand(2, 3))
+    with pytest.raises(ValueError, match="Bias dimension 'z' was requested"):
+        L.EinsumDense("ab,bc->ac", output_shape=2, bias_axes="z")(rand(2, 3))
+
+
+def test_time_distributed_in_a_functional_model():
+    inp = L.Input((7, 5))
+    out = L.TimeDistributed(L.Dense(3))(inp)
+    assert out.shape == (None, 7, 3)
+    model = dk.Model(inp, out)
+    assert np.asarray(model(rand(2, 7, 5))).shape == (2, 7, 3)

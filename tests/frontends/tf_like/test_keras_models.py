@@ -334,3 +334,16 @@ def test_summary_of_a_trained_model_has_the_optimizer_line():
     assert [line for line in mine if "params" not in line] == \
         [line for line in want if "params" not in line]
     assert mine[-3:-1] == want[-3:-1]  # trainable and non-trainable lines
+
+
+def test_subclass_passing_inputs_and_outputs_is_functional():
+    class MyNet(dk.Model):
+        def __init__(self):
+            inp = dk.Input((3,))
+            super().__init__(inp, dk.layers.Dense(2)(inp))
+
+    model = MyNet()
+    assert isinstance(model, MyNet) and isinstance(model, dk.models.Functional)
+    assert model.name == "my_net"
+    assert [layer.__class__.__name__ for layer in model.layers] == ["InputLayer", "Dense"]
+    assert np.asarray(model(np.ones((1, 3), np.float32))).shape == (1, 2)

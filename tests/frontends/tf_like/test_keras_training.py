@@ -462,3 +462,28 @@ def test_an_overridden_train_step_is_called_with_the_batch():
     np.testing.assert_allclose(history.history["double"], 2 * np.array(history.history["loss"]),
                                rtol=1e-6)
     assert int(ours.optimizer.iterations.numpy()) == 6
+
+
+@pytest.mark.parametrize("optimizer", [
+    lambda lib: lib.optimizers.SGD(0.1, weight_decay=0.05),
+    lambda lib: lib.optimizers.Adadelta(1.0, weight_decay=0.05),
+    lambda lib: lib.optimizers.Adam(0.01, gradient_accumulation_steps=2),
+    lambda lib: lib.optimizers.RMSprop(0.01, use_ema=True, ema_overwrite_frequency=3),
+], ids=["sgd-weight-decay", "adadelta-weight-decay", "adam-accumulation", "rmsprop-ema"])
+def test_constraints_and_optimizer_options_inside_the_compiled_step(optimizer):
+    x, y = binary_data(96)
+    models = []
+    for lib in (keras, dk):
+        model = lib.Sequential([
+            lib.layers.Dense(6, activation="relu", kernel_constraint=lib.constraints.NonNeg()),
+            lib.layers.Dense(1, activation="sigmoid",
+                             kernel_constraint=lib.constraints.MaxNorm(0.5))])
+        model.build((None, 8))
+        models.append(model)
+    theirs, ours = models
+    ours.set_weights(theirs.get_weights())
+    _both(theirs, ours, loss="binary_crossentropy", optimizer=optimizer)
+    assert_history_close(*_fit_both(theirs, ours, x, y, batch_size=16, epochs=2))
+    assert_weights_close(theirs, ours)
+    if not ours.optimizer.use_ema:  # fit ends by writing the averages (unconstrained) back
+        assert (ours.layers[0].get_weights()[0] >= 0).all()

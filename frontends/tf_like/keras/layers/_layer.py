@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 
 import numpy as np
 
@@ -196,6 +197,12 @@ class Layer(LayerState, Operation):
             self._activity_losses(outputs)
             if self.supports_masking:
                 self._set_output_masks(first, outputs, previous_mask)
+            elif any(m is not None for m in _tree.flatten(previous_mask)):
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed "
+                              "an input with a mask attached to it. However, this layer does "
+                              "not support masking and will therefore destroy the mask "
+                              "information. Downstream layers will not see the mask.",
+                              stacklevel=3)
         finally:
             exit_context(self, entered)
         return outputs
@@ -261,6 +268,22 @@ class Layer(LayerState, Operation):
         return previous_mask if self.supports_masking else None
 
     # -- config -------------------------------------------------------------------------------
+    def get_build_config(self) -> dict | None:
+        """The shapes the layer was built with (for rebuilding it before loading weights)."""
+        shapes = self._build_shapes_dict
+        if shapes is None:
+            return None
+        if len(shapes) == 1:
+            return {"input_shape": next(iter(shapes.values()))}
+        return {"shapes_dict": dict(shapes)}
+
+    def build_from_config(self, config) -> None:
+        if config:
+            if "input_shape" in config:
+                self.build(config["input_shape"])
+            elif "shapes_dict" in config:
+                self.build(**config["shapes_dict"])
+
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable,
                 "dtype": self.dtype_policy.get_config()}

@@ -125,3 +125,42 @@ GlobalAveragePooling3D = _global("GlobalAveragePooling3D", 3, "mean")
 GlobalMaxPooling1D = _global("GlobalMaxPooling1D", 1, "max")
 GlobalMaxPooling2D = _global("GlobalMaxPooling2D", 2, "max")
 GlobalMaxPooling3D = _global("GlobalMaxPooling3D", 3, "max")
+
+
+class BaseAdaptivePooling(Layer):
+    """Mirrors Keras's adaptive pooling base: pool to a fixed `output_size`, bin i of an axis
+    covering [floor(i * n / out), ceil((i + 1) * n / out)) (torch's bins)."""
+
+    rank = 2
+    mode = "average"
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        size = (output_size,) * self.rank if isinstance(output_size, int) else output_size
+        if not isinstance(size, (tuple, list)) or len(size) != self.rank:
+            raise TypeError(f"`output_size` must be an integer or a tuple of {self.rank} "
+                            f"integers. Received: {output_size} of type {type(output_size)}")
+        super().__init__(**kwargs)
+        self.output_size = tuple(size)
+        self.data_format = standardize_data_format(data_format)
+
+    def call(self, inputs):
+        fn = ops.adaptive_average_pool if self.mode == "average" else ops.adaptive_max_pool
+        return fn(inputs, output_size=self.output_size, data_format=self.data_format)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "output_size": self.output_size,
+                "data_format": self.data_format}
+
+
+def _adaptive(name: str, rank: int, mode: str):
+    what = "means" if mode == "average" else "maxima"
+    doc = f"Mirrors keras.layers.{name}: {what} over output_size bins of each spatial axis."
+    return type(name, (BaseAdaptivePooling,), {"rank": rank, "mode": mode, "__doc__": doc})
+
+
+AdaptiveAveragePooling1D = _adaptive("AdaptiveAveragePooling1D", 1, "average")
+AdaptiveAveragePooling2D = _adaptive("AdaptiveAveragePooling2D", 2, "average")
+AdaptiveAveragePooling3D = _adaptive("AdaptiveAveragePooling3D", 3, "average")
+AdaptiveMaxPooling1D = _adaptive("AdaptiveMaxPooling1D", 1, "max")
+AdaptiveMaxPooling2D = _adaptive("AdaptiveMaxPooling2D", 2, "max")
+AdaptiveMaxPooling3D = _adaptive("AdaptiveMaxPooling3D", 3, "max")

@@ -148,3 +148,35 @@ class ActivityRegularization(Layer):
     def get_config(self) -> dict:
         config = super().get_config()
         return {**config, "l1": self.l1, "l2": self.l2}
+
+
+class AlphaDropout(Layer):
+    """Mirrors keras.layers.AlphaDropout: when training, dropped units take SELU's negative
+    saturation value and an affine map keeps the mean and variance (for SELU networks)."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError("Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate}")
+        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training or self.rate <= 0:
+            return inputs
+        alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+        shape = self.noise_shape or [None] * len(inputs.shape)
+        dims = [d if n is None else n for n, d in zip(shape, ops.shape(inputs))]
+        base = ops.zeros_like(inputs) if self.noise_shape is None else ops.zeros(
+            dims, dtype=inputs.dtype.name)
+        kept = ops.cast(ops.greater_equal(_random.uniform_like(base), self.rate), inputs.dtype)
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        b = -a * alpha_p * self.rate
+        x = ops.add(ops.multiply(inputs, kept), ops.multiply(alpha_p, ops.subtract(1.0, kept)))
+        return ops.add(ops.multiply(a, x), b)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
+                "noise_shape": self.noise_shape}

@@ -29,8 +29,8 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, **kwargs):
         trainable = kwargs.pop("trainable", True)
-        Layer.__init__(self, name=name or _state.auto_name("Functional"), trainable=trainable,
-                       **kwargs)
+        Layer.__init__(self, name=name or _state.auto_name(type(self).__name__),
+                       trainable=trainable, **kwargs)
         self._inputs_struct = _tree.map_structure(lambda x: x, inputs)
         self._outputs_struct = _tree.map_structure(lambda x: x, outputs)
         self._inputs = _tree.flatten(inputs)

@@ -12,8 +12,14 @@ from ..layers._layer import Layer
 def serialize_layer(layer: Layer) -> dict:
     module = "keras.layers" if type(layer).__module__.startswith(
         "frontends.tf_like.keras.layers") else type(layer).__module__
-    return {"module": module, "class_name": type(layer).__name__, "config": layer.get_config(),
-            "registered_name": None if module == "keras.layers" else type(layer).__name__}
+    entry = {"module": module, "class_name": type(layer).__name__,
+             "config": layer.get_config(),
+             "registered_name": None if module == "keras.layers" else type(layer).__name__}
+    build_config = layer.get_build_config() if layer.built and \
+        type(layer).__name__ != "InputLayer" else None
+    if build_config:
+        entry["build_config"] = build_config
+    return entry
 
 
 def deserialize_layer(config: dict, custom_objects=None) -> Layer:
@@ -27,7 +33,10 @@ def deserialize_layer(config: dict, custom_objects=None) -> Layer:
         raise TypeError(f"Could not locate class '{name}'. Make sure custom classes are "
                         "decorated with `@keras.saving.register_keras_serializable()` or "
                         "passed in `custom_objects`.")
-    return cls.from_config(config["config"])
+    layer = cls.from_config(config["config"])
+    if config.get("build_config") and not layer.built:
+        layer.build_from_config(config["build_config"])
+    return layer
 
 
 def _tensor_ref(x: KerasTensor, node_index_map) -> list:

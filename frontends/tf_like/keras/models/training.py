@@ -37,9 +37,18 @@ from ._training_functions import StepFunctions
 
 
 class Trainer(StepFunctions):
-    """Mirrors Keras 3's Trainer (the training half of keras.Model). Differences: `jit_compile`
-    and `steps_per_execution` are accepted and ignored (every step runs the compiled plan);
-    unknown loss/metric strings fail in `compile` rather than at the first batch."""
+    """Mirrors Keras 3's Trainer (the training half of keras.Model).
+
+    Example:
+        >>> model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        >>> history = model.fit(x_train, y_train, epochs=10, validation_split=0.1)
+        >>> loss, accuracy = model.evaluate(x_test, y_test)
+
+    Differences: `jit_compile` and `steps_per_execution` are accepted and ignored (every step
+    runs the compiled plan); unknown loss/metric strings fail in `compile` rather than at the
+    first batch; an overridden `train_step`/`test_step`/`predict_step` runs eagerly (tracing
+    custom steps is tf.function's job); errors are Keras's inner messages, without Keras's
+    "Exception encountered when calling ..." wrapper."""
 
     compiled = False
     optimizer = None

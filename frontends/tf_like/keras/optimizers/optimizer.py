@@ -44,6 +44,10 @@ class Optimizer:
     Example:
         >>> opt = keras.optimizers.SGD(learning_rate=0.1)
         >>> opt.apply_gradients([(grad, var)])
+
+    Differences: `iterations` is an int64 variable (int32 under Keras's torch backend); a custom
+    `update_step` that reads a variable it already wrote in the same step should read it with
+    `self._read(variable)` (writes are staged until the end of `apply`, see the module notes).
     """
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
@@ -236,13 +240,17 @@ class Optimizer:
         return variables
 
     def _apply_now(self, grads, variables):
-        grads = self._clip_gradients(grads)
-        self._backend_update_step(grads, variables, self.learning_rate)
+        self._backend_update_step(self._clip_gradients(grads), variables, self.learning_rate)
+        self._finish_step(variables)
+
+    def _finish_step(self, variables):
+        """What Keras does after the update on every call: the moving average, then the
+        variables' constraints."""
+        if self.use_ema:
+            self._update_model_variables_moving_average(self._trainable_variables)
         for v in variables:
             if getattr(v, "constraint", None) is not None:
                 self.assign(v, v.constraint(self._read(v)))
-        if self.use_ema:
-            self._update_model_variables_moving_average(self._trainable_variables)
 
     def _accumulate_and_apply(self, grads, variables):
         """Every N-th call applies the mean of the last N gradients; the others only add to the
@@ -252,11 +260,13 @@ class Optimizer:
         is_update = K.equal((self._iterations.read_value() + 1) % steps, zero)
         accs = [self._accumulated_gradients[self._get_variable_index(v)] for v in variables]
         mean_grads = [(g + a.read_value()) / float(steps) for g, a in zip(grads, accs)]
-        self._apply_now(mean_grads, variables)
+        self._backend_update_step(self._clip_gradients(mean_grads), variables,
+                                  self.learning_rate)
         for var, value in list(self._staged.values()):  # nothing is written yet: var is old
             self.assign(var, K.where(is_update, value, var.read_value()))
         for g, a in zip(grads, accs):
             self.assign(a, K.where(is_update, K.like(0, a), a.read_value() + g))
+        self._finish_step(variables)
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
         """Weight decay, then `update_step` per variable (the fused optimizers override this
