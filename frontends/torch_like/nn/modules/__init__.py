@@ -7,6 +7,7 @@ from . import (
     batchnorm,
     container,
     conv,
+    distance,
     dropout,
     flatten,
     instancenorm,
@@ -20,6 +21,7 @@ from .activation import *
 from .batchnorm import *
 from .container import *
 from .conv import *
+from .distance import *
 from .dropout import *
 from .flatten import *
 from .instancenorm import *
@@ -31,7 +33,7 @@ from .sparse import *
 from .upsampling import *
 
 __all__: list[str] = ["Module"]
-for _m in (activation, batchnorm, container, conv, dropout, flatten, instancenorm, linear,
-           normalization, pooling, sparse, upsampling):
+for _m in (activation, batchnorm, container, conv, distance, dropout, flatten, instancenorm,
+           linear, normalization, pooling, sparse, upsampling):
     __all__ += _m.__all__
 del _m
