@@ -17,7 +17,8 @@ from ._tensor import (EagerTensor, TracingInterpreter, _numpy_text, _to_array, b
 
 # Variables assigned while tracing read their new graph value until the trace ends
 # (see Variable._write); tf.function forgets those values after each trace.
-assigned_in_trace: "weakref.WeakSet[Variable]" = weakref.WeakSet()
+# Keyed by id: a WeakSet would compare two weak references with the tensors' elementwise ==.
+assigned_in_trace: "dict[int, weakref.ref[Variable]]" = {}
 
 
 class Variable(EagerTensor):
@@ -84,7 +85,7 @@ class Variable(EagerTensor):
         self.value = None  # so the tracer resolves the variable to its captured param
         core_ir.assign(self, new)
         self.value = interp.value_of(new)  # later reads in this trace see the new value
-        assigned_in_trace.add(self)
+        assigned_in_trace[id(self)] = weakref.ref(self)
 
     # -- reads ---------------------------------------------------------------------------------
     def read_value(self) -> EagerTensor:
@@ -120,8 +121,10 @@ def _known_value(value):
 
 def forget_traced_values() -> None:
     """After a trace: variables read their arrays again, not the trace's graph values."""
-    for v in list(assigned_in_trace):
-        v.value = None
+    for ref in list(assigned_in_trace.values()):
+        v = ref()
+        if v is not None:
+            v.value = None
     assigned_in_trace.clear()
 
 
