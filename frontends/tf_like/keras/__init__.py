@@ -21,3 +21,6 @@ from .backend import KerasTensor, Variable  # noqa: F401
 from .layers import Input, InputSpec, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from .ops import Operation  # noqa: F401
+from .losses import Loss  # noqa: E402,F401
+from .metrics import Metric  # noqa: E402,F401
+from .optimizers import Optimizer  # noqa: E402,F401

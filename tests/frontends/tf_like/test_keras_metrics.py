@@ -28,8 +28,8 @@ def _data():
     labels = rng.integers(0, 5, N)
     multi = rng.integers(0, 2, (N, 5)).astype("float32")
     sw = rng.uniform(0.1, 2.0, N).astype("float32")
-    return {"y_bin": y_bin, "p_bin": p_bin, "onehot": onehot, "scores": scores, "labels": labels,
-                "multi": multi, "sw": sw}
+    return {"y_bin": y_bin, "p_bin": p_bin, "onehot": onehot, "scores": scores,
+            "labels": labels, "multi": multi, "sw": sw}
 
 
 D = _data()

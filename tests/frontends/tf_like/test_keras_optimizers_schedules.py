@@ -15,26 +15,30 @@ keras = pytest.importorskip("keras")
 torch = pytest.importorskip("torch")
 
 SCHEDULES = {
-    "exponential": ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 3,
-                                             "decay_rate": 0.7}),
-    "exponential-staircase": ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 3,
-                                                       "decay_rate": 0.7, "staircase": True}),
-    "piecewise": ("PiecewiseConstantDecay", {"boundaries": [3, 7], "values": [1.0, 0.5, 0.1]}),
-    "polynomial": ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 8,
-                                           "end_learning_rate": 0.01, "power": 2.0}),
-    "polynomial-cycle": ("PolynomialDecay", {"initial_learning_rate": 0.1, "decay_steps": 4,
-                                                 "cycle": True}),
-    "inverse-time": ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 2,
-                                              "decay_rate": 0.5}),
-    "inverse-time-staircase": ("InverseTimeDecay", {"initial_learning_rate": 0.1, "decay_steps": 2,
-                                                        "decay_rate": 0.5, "staircase": True}),
-    "cosine": ("CosineDecay", {"initial_learning_rate": 0.1, "decay_steps": 10, "alpha": 0.1}),
-    "cosine-warmup": ("CosineDecay", {"initial_learning_rate": 0.0, "decay_steps": 6,
-                                          "warmup_target": 0.2, "warmup_steps": 4}),
-    "cosine-restarts": ("CosineDecayRestarts", {"initial_learning_rate": 0.1,
-                                                    "first_decay_steps": 3, "t_mul": 2.0, "m_mul": 0.8}),
-    "cosine-restarts-t1": ("CosineDecayRestarts", {"initial_learning_rate": 0.1,
-                                                       "first_decay_steps": 3, "t_mul": 1.0}),
+    "exponential": ("ExponentialDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 3, "decay_rate": 0.7}),
+    "exponential-staircase": ("ExponentialDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 3, "decay_rate": 0.7, "staircase": True}),
+    "piecewise": ("PiecewiseConstantDecay", {
+        "boundaries": [3, 7], "values": [1.0, 0.5, 0.1]}),
+    "polynomial": ("PolynomialDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 8, "end_learning_rate": 0.01,
+        "power": 2.0}),
+    "polynomial-cycle": ("PolynomialDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 4, "cycle": True}),
+    "inverse-time": ("InverseTimeDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 2, "decay_rate": 0.5}),
+    "inverse-time-staircase": ("InverseTimeDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 2, "decay_rate": 0.5, "staircase": True}),
+    "cosine": ("CosineDecay", {
+        "initial_learning_rate": 0.1, "decay_steps": 10, "alpha": 0.1}),
+    "cosine-warmup": ("CosineDecay", {
+        "initial_learning_rate": 0.0, "decay_steps": 6, "warmup_target": 0.2,
+        "warmup_steps": 4}),
+    "cosine-restarts": ("CosineDecayRestarts", {
+        "initial_learning_rate": 0.1, "first_decay_steps": 3, "t_mul": 2.0, "m_mul": 0.8}),
+    "cosine-restarts-t1": ("CosineDecayRestarts", {
+        "initial_learning_rate": 0.1, "first_decay_steps": 3, "t_mul": 1.0}),
 }
 
 

@@ -5,9 +5,9 @@ The update math is written with IR ops and Variable assignments, so the same cod
 `assign` becomes a graph update of the compiled plan. Within one `apply` the writes are staged
 (`self.assign` records, `self._read` sees the staged value) and each variable is written once
 at the end: weight decay, the update, the constraint and gradient accumulation compose into one
-graph update per variable. The built-in optimizers hand their whole parameter list to one fused update op
-(core_ir/ops/optim.py, formula="keras"); learning rate and step are tensors, so schedules and
-`optimizer.learning_rate = ...` change the rate without retracing.
+graph update per variable. The built-in optimizers hand their whole parameter list to one
+fused update op (core_ir/ops/optim.py, formula="keras"); learning rate and step are tensors,
+so schedules and `optimizer.learning_rate = ...` change the rate without retracing.
 """
 
 from __future__ import annotations

@@ -58,8 +58,9 @@ def normalize(x, axis=-1, order=2):
 
 
 def set_random_seed(seed):
-    """Mirrors keras.utils.set_random_seed: seeds Python's `random`, numpy's global generator
-    and tf.random (whose streams feed dropout and initializers in tf_like).
+    """Mirrors keras.utils.set_random_seed: seeds Python's `random`, numpy's global generator,
+    tf.random (whose streams feed dropout and initializers in tf_like) and the engine's
+    generator (which random IR ops without a seed draw from).
 
     Raises:
         ValueError: the seed is not an int.
@@ -72,3 +73,5 @@ def set_random_seed(seed):
     np.random.seed(seed)
     from ... import random as tf_random
     tf_random.set_seed(seed)
+    import backends.numpy as engine  # the generator unseeded IR random ops draw from
+    engine.manual_seed(seed)
