@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..backend import _config
+from .._identifiers import identifier_functions
 
 __all__ = [
     "Constraint",
@@ -100,24 +101,4 @@ _NAMES = {"MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm, "NonNeg": NonNeg, "UnitN
           "unit_norm": UnitNorm}
 
 
-def serialize(constraint) -> dict:
-    return {"module": "keras.constraints", "class_name": type(constraint).__name__,
-            "config": constraint.get_config(), "registered_name": None}
-
-
-def deserialize(config, custom_objects=None):
-    name = config if isinstance(config, str) else config["class_name"]
-    cls = (custom_objects or {}).get(name) or _NAMES.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret constraint identifier: {config}")
-    return cls() if isinstance(config, str) else cls.from_config(config.get("config", {}))
-
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
+serialize, deserialize, get = identifier_functions("keras.constraints", "constraint", _NAMES)

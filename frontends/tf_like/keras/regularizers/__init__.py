@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from .. import ops
+from .._identifiers import identifier_functions
 
 __all__ = [
     "L1",
@@ -125,24 +126,4 @@ _NAMES = {"L1": L1, "L2": L2, "L1L2": L1L2, "OrthogonalRegularizer": OrthogonalR
           "l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
 
 
-def serialize(regularizer) -> dict:
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
-
-
-def deserialize(config, custom_objects=None):
-    name = config if isinstance(config, str) else config["class_name"]
-    cls = (custom_objects or {}).get(name) or _NAMES.get(name)
-    if cls is None:
-        raise ValueError(f"Could not interpret regularizer identifier: {config}")
-    return cls() if isinstance(config, str) else cls.from_config(config.get("config", {}))
-
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+serialize, deserialize, get = identifier_functions("keras.regularizers", "regularizer", _NAMES)
