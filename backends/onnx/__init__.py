@@ -3,6 +3,8 @@ importer builds on it) and, later, exporting a Graph to a ModelProto."""
 
 from __future__ import annotations
 
+from .export import DEFAULT_OPSET, ExportError, export_graph, run_model, save
 from .reader import OnnxReadError, is_supported, lookup_op, read_graph
 
-__all__ = ["OnnxReadError", "is_supported", "lookup_op", "read_graph"]
+__all__ = ["DEFAULT_OPSET", "ExportError", "OnnxReadError", "export_graph", "is_supported",
+           "lookup_op", "read_graph", "run_model", "save"]
