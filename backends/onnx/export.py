@@ -25,6 +25,7 @@ needs a newer one (an op added later, such as Attention, or an attribute added l
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -36,6 +37,10 @@ from onnx import defs, helper, numpy_helper
 from core_ir.errors import IRError
 from core_ir.graph import Graph, Node, Value
 from core_ir.op import ONNX_DOMAIN
+from core_ir.passes import dead_code_elimination
+
+from .private_ops import lower_private_ops
+from .transposes import optimize_transposes
 
 DEFAULT_OPSET = 18  # the pinned default; the reader's MIN_OPSET, so exports read back as-is
 PRODUCER_NAME = "duet"
@@ -288,7 +293,7 @@ def lowering(node: Node, used: set[Value]) -> Lowering:
         rank = node.inputs[0].ndim
         ins[0] = ("perm", (0, rank - 1, *range(1, rank - 1)))  # NHWC -> NCHW
         outs[0] = (0, *range(2, rank), 1)  # NCHW -> NHWC
-        if op == "MaxPool" and node.outputs[1] in used:
+        if op == "MaxPool" and len(node.outputs) > 1 and node.outputs[1] in used:
             _unlowerable(node, "data_format", "its Indices output would index NCHW data")
     if attrs.get("kernel_format") in ("HWIO", "HWOI"):
         rank = node.inputs[1].ndim  # HWIO -> OIHW and HWOI -> IOHW are the same permutation
@@ -392,9 +397,11 @@ def export_graph(graph: Graph, params: Mapping[str, np.ndarray] | Sequence[np.nd
         ExportError: a private op, an unlowered convention attribute, a too-old opset, params
             that do not match the graph.
     """
+    param_arrays = _params_list(graph, params)
+    graph = _inference_copy(graph)
+    lower_private_ops(graph)
     for node in graph.nodes:
         _check_exportable(node)
-    param_arrays = _params_list(graph, params)
     names = _Names()
     in_names = list(input_names or [v.name or f"input_{i}" for i, v in enumerate(graph.inputs)])
     inputs = [value_info(names.bind(v, n), v) for v, n in zip(graph.inputs, in_names)]
@@ -416,7 +423,16 @@ def export_graph(graph: Graph, params: Mapping[str, np.ndarray] | Sequence[np.nd
     model = helper.make_model(g, producer_name=PRODUCER_NAME, ir_version=IR_VERSION,
                               opset_imports=[helper.make_opsetid("", version)],
                               doc_string=doc_string or f"exported by duet from graph {graph.name}")
-    return model
+    return optimize_transposes(model)
+
+
+def _inference_copy(graph: Graph) -> Graph:
+    """The graph without its updates (training writes such as running statistics are not part
+    of an inference model) and without the nodes only they, or nothing, needed (a Flatten's
+    unused shape arithmetic)."""
+    inference = copy.copy(graph)
+    inference.updates = []
+    return dead_code_elimination(inference)
 
 
 def _drop_unread(initializers: list, added: list, nodes: list) -> list:
@@ -464,13 +480,20 @@ def save(model: onnx.ModelProto, path: str | os.PathLike) -> None:
 # -- running ---------------------------------------------------------------------------------------
 def run_model(model_or_path: onnx.ModelProto | str | os.PathLike,
               inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Run an ONNX model on the NumPy backend: read it into an IR graph, compile and run it."""
-    from backends.numpy import Plan, evaluate
+    """Run an ONNX model on the NumPy backend: import it (checked, screened, see importer.py)
+    into an IR graph, compile it into a plan and run it on `inputs` (in graph-input order)."""
+    from .importer import import_model, run_imported
 
-    from .reader import read_graph
+    return run_imported(import_model(model_or_path, trainable=False), inputs)
 
-    model = model_or_path if isinstance(model_or_path, onnx.ModelProto) \
-        else onnx.load(os.fspath(model_or_path))
-    graph = read_graph(model, evaluate=evaluate)
-    outs, _ = Plan(graph)([np.asarray(x) for x in inputs], [])
-    return [np.asarray(o) for o in outs]
+
+def export(graph: Graph, f, params: Mapping[str, np.ndarray] | Sequence[np.ndarray] = (),
+           **kwargs: Any) -> onnx.ModelProto:
+    """Export an IR graph to `f` (a path or a binary file object); kwargs as export_graph.
+    Returns the ModelProto written."""
+    model = export_graph(graph, params, **kwargs)
+    if hasattr(f, "write"):
+        f.write(model.SerializeToString())
+    else:
+        save(model, f)
+    return model

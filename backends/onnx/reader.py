@@ -174,13 +174,18 @@ class _Env:
     """ONNX names -> traced tensors. Constants are made on first use, so unused initializers do
     not end up in the graph."""
 
-    def __init__(self, constants: Mapping[str, np.ndarray]):
+    def __init__(self, constants: Mapping[str, np.ndarray],
+                 params: Mapping[str, np.ndarray] | None = None):
         self.tensors: dict[str, Tensor] = {}
         self.constants = constants
+        self.params = params or {}
 
     def get(self, name: str, user: str) -> Tensor | None:
         if not name:  # '' is an absent optional input
             return None
+        if name not in self.tensors and name in self.params:
+            # a concrete tensor: the tracer captures it as a graph param named after it
+            self.tensors[name] = Tensor(np.asarray(self.params[name]))
         if name not in self.tensors:
             if name not in self.constants:
                 raise OnnxReadError(f"'{name}' (used by {user}) is not an input, an initializer "
@@ -283,15 +288,19 @@ def fold_known(op: Op, inputs: list, outs: Sequence[Tensor], evaluate: Evaluate)
 # -- entry point ------------------------------------------------------------------------------------
 def read_graph(model: onnx.ModelProto | onnx.GraphProto,
                constants: Mapping[str, np.ndarray] | None = None,
-               evaluate: Evaluate | None = None) -> Graph:
+               evaluate: Evaluate | None = None,
+               params: Sequence[str] = ()) -> Graph:
     """Build a core_ir Graph from an ONNX model by tracing our ops over its nodes.
 
     Args:
         model: a ModelProto, or a GraphProto (read as current ONNX: it carries no opset).
         constants: graph inputs to bake in as constants (name -> array), so that shape rules
-            can read their contents (shapes, axes, pads, ...). Initializers are always constants.
+            can read their contents (shapes, axes, pads, ...). Initializers are constants unless
+            named in `params`.
         evaluate: runs one op on arrays (a backend's kernels); when given, small integer/bool
             values computed from static contents become known while tracing (see fold_known).
+        params: initializers to read as graph params (named after them, in first-use order),
+            so that a frontend can hand in trainable tensors for them.
 
     Returns:
         The traced Graph: its inputs are the ONNX graph inputs not given as constants, in order;
@@ -305,8 +314,9 @@ def read_graph(model: onnx.ModelProto | onnx.GraphProto,
     g = upgrade_opset(model).graph if isinstance(model, onnx.ModelProto) else model
     known = {init.name: numpy_helper.to_array(init) for init in g.initializer}
     known.update(constants or {})
-    fed = [vi for vi in g.input if vi.name not in known]
-    env = _Env(known)
+    as_params = {name: known.pop(name) for name in params if name in known}
+    fed = [vi for vi in g.input if vi.name not in known and vi.name not in as_params]
+    env = _Env(known, as_params)
 
     def body(*inputs: Tensor) -> list[Tensor]:
         for vi, t in zip(fed, inputs):
@@ -316,5 +326,9 @@ def read_graph(model: onnx.ModelProto | onnx.GraphProto,
         return [env.get(vi.name, "the graph outputs") for vi in g.output]
 
     specs = [tensor_spec(vi) for vi in fed]
-    graph, _, _ = interpreters.trace(body, specs, [vi.name for vi in fed], name=g.name or "onnx")
+    graph, captured, _ = interpreters.trace(body, specs, [vi.name for vi in fed],
+                                            name=g.name or "onnx")
+    names = {id(t): name for name, t in env.tensors.items() if name in as_params}
+    for value, tensor in zip(graph.params, captured):
+        value.name = names[id(tensor)]
     return graph

@@ -21,7 +21,12 @@ DType = type(float32)
 from . import dtypes, nest  # noqa: E402,F401
 from .dtypes import DType, as_dtype, double, half, uint16, uint32, uint64  # noqa: E402,F401
 from ._shape import TensorSpec  # noqa: E402,F401
+from .dtypes import string  # noqa: E402,F401
 from ._function import *  # noqa: E402,F401,F403
 from ._ops import *  # noqa: E402,F401,F403
+from ._control_flow import case, cond, switch_case, while_loop  # noqa: E402,F401
+from ._control_flow_map import map_fn  # noqa: E402,F401
+from ._tensor_array import TensorArray  # noqa: E402,F401
+from ._autograph import autograph  # noqa: E402,F401
 from . import data, linalg, math, nn, random  # noqa: E402,F401
 from . import keras  # noqa: E402,F401

@@ -12,12 +12,19 @@ inputs drawn at each call (see random/_sampling.py).
 Called while a GradientTape records and something requires grad, the traced graph is replayed
 op by op through the eager interpreter instead, so the tape sees every op (same kernels, same
 numbers).
+
+With `autograph=True` (the default) the function's own `if`/`while`/`for` on tensors are
+converted first (_autograph.py); control flow lowers as _control_flow.py describes. When a trace
+meets what the IR cannot express (a data-dependent loop, an unconverted Python `if` on a
+symbolic tensor: OperatorNotAllowedInGraphError), that signature runs the Python function
+eagerly instead, after a one-line warning naming the function and the reason.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 import weakref
 
 import numpy as np
@@ -28,47 +35,23 @@ from core_ir.errors import IRError
 from core_ir.interpreters import current_interpreter
 from core_ir.tensor import Tensor as _CoreTensor
 
-from . import _gradient_tape
-from . import _nest
+from . import _autograph_runtime, _gradient_tape, _nest
+from ._control_flow import GraphFallback
+from ._function_specs import (
+    _as_array,
+    _generalize,
+    _Input,
+    _is_tensor_leaf,
+    _leaf_key,
+    _replace_specs,
+    _same_ranks,
+    _up_to,
+)
 from ._shape import TensorShape, TensorSpec
 from ._tensor import EagerTensor, is_tracing
-from ._variable import Variable, forget_traced_values
-from .errors import tf_error
+from ._variable import forget_traced_values
+from .errors import OperatorNotAllowedInGraphError, tf_error
 from .random import _sampling
-
-
-class _Input:
-    """A tensor leaf of the arguments: a graph input of this dtype and shape."""
-
-    __slots__ = ("dtype", "shape")
-
-    def __init__(self, dtype, shape):
-        self.dtype, self.shape = np.dtype(dtype), tuple(shape)
-
-    def key(self):
-        return ("tensor", self.dtype, self.shape)
-
-
-def _leaf_key(x):
-    """The cache key of a non-tensor leaf: Python values by value, other objects by identity."""
-    if isinstance(x, Variable):
-        return ("variable", id(x))
-    try:
-        hash(x)
-    except TypeError:
-        return ("object", id(x))
-    return ("python", type(x), x)
-
-
-def _is_tensor_leaf(x) -> bool:
-    return (isinstance(x, _CoreTensor) and not isinstance(x, Variable)) or \
-        isinstance(x, np.ndarray)
-
-
-def _as_array(x) -> np.ndarray:
-    if isinstance(x, _CoreTensor):
-        return x.array
-    return x
 
 
 class ConcreteFunction:
@@ -126,6 +109,21 @@ class ConcreteFunction:
         return self.run([x for x in leaves if _is_tensor_leaf(x)])
 
 
+class EagerFallbackFunction:
+    """What tf.function keeps for a signature it could not trace: calling it runs the Python
+    function eagerly (same results, no graph). `graph` is None; `reason` says why."""
+
+    def __init__(self, python_function, specs, reason: str):
+        self._python_function = python_function
+        self.specs, self.reason, self.graph = specs, reason, None
+
+    structured_input_signature = ConcreteFunction.structured_input_signature
+    accepts = ConcreteFunction.accepts
+
+    def __call__(self, *args, **kwargs):
+        return self._python_function(*args, **kwargs)
+
+
 _OUTPUT = object()  # marks where a graph output goes in the output structure
 
 
@@ -150,14 +148,16 @@ def _taping(inputs, captured) -> bool:
 
 class Function:
     """Mirrors tf.function's result (PolymorphicFunction): traces `python_function` once per
-    input signature and runs the compiled plan. Differences: no AutoGraph (Python control flow
-    on tensors runs once at trace time, and a symbolic tensor used as a bool raises
-    OperatorNotAllowedInGraphError); `jit_compile` is accepted and ignored (every trace is
+    input signature and runs the compiled plan. Differences: AutoGraph converts only this
+    function's own body, and what cannot be traced runs eagerly with a warning instead of
+    failing (see the module docstring); `jit_compile` is accepted and ignored (every trace is
     compiled into a plan); a variable passed as an argument keys the cache by identity."""
 
     def __init__(self, python_function, input_signature=None, reduce_retracing=False,
-                 jit_compile=None, name=None):
+                 jit_compile=None, name=None, autograph=True):
         self._python_function = python_function
+        self._autograph = bool(autograph)
+        self._converted = None
         self._input_signature = None if input_signature is None else list(input_signature)
         self._reduce_retracing = bool(reduce_retracing)
         self._jit_compile = jit_compile
@@ -179,6 +179,13 @@ class Function:
     def experimental_get_tracing_count(self) -> int:
         return self._tracing_count
 
+    def _callee(self):
+        """The function that is traced: the AutoGraph-converted one unless autograph=False."""
+        if self._converted is None:
+            self._converted = _autograph_runtime.converted(self._python_function) \
+                if self._autograph else self._python_function
+        return self._converted
+
     def __get__(self, instance, owner=None):
         """Decorating a method: one Function per instance (holding the instance weakly)."""
         if instance is None:
@@ -193,8 +200,13 @@ class Function:
         def bound(*args, **kwargs):
             return fn(ref(), *args, **kwargs)
 
+        @functools.wraps(fn)
+        def bound_converted(*args, **kwargs):
+            return self._callee()(ref(), *args, **kwargs)
+
         method = Function(bound, self._input_signature, self._reduce_retracing,
-                          self._jit_compile, self._name)
+                          self._jit_compile, self._name, self._autograph)
+        method._converted = bound_converted
         try:
             self._bound[instance] = method
         except TypeError:
@@ -203,8 +215,10 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         if is_tracing():  # inside another trace: inline the Python function
-            return self._python_function(*args, **kwargs)
+            return self._callee()(*args, **kwargs)
         concrete, arrays = self._concrete_for(args, kwargs)
+        if isinstance(concrete, EagerFallbackFunction):
+            return concrete(*args, **kwargs)
         return concrete.run(arrays)
 
     def get_concrete_function(self, *args, **kwargs) -> ConcreteFunction:
@@ -321,7 +335,7 @@ class Function:
             leaves = [next(it) if isinstance(x, _Input) else x for x in template]
             args, kwargs = _nest.unflatten(tree, leaves)
             with _sampling.feeding(current_interpreter()) as ctx:
-                result = self._python_function(*args, **kwargs)
+                result = self._callee()(*args, **kwargs)
             out["feeds"] = ctx
             out_leaves, out["tree"] = _nest.flatten(result)
             out["leaves"] = [_OUTPUT if isinstance(x, _CoreTensor) else x for x in out_leaves]
@@ -334,6 +348,10 @@ class Function:
                 name=self._name)
         except IRError as err:
             raise tf_error(err) from None
+        except OperatorNotAllowedInGraphError as err:
+            if not (self._autograph or isinstance(err, GraphFallback)):
+                raise
+            return self._fallback(specs, err)
         finally:
             forget_traced_values()
         compiled = _engine.CompiledFunction(_engine.optimize(graph), captured)
@@ -341,30 +359,12 @@ class Function:
                                 out["feeds"], symbols)
 
 
-def _up_to(spec, value) -> list:
-    """The leaves of `value` at the TensorSpecs of `spec` (a list there may be one tensor)."""
-    if isinstance(spec, TensorSpec):
-        return [value]
-    if isinstance(spec, dict):
-        return [x for k in sorted(spec) for x in _up_to(spec[k], value[k])]
-    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
-        raise TypeError("structure mismatch")
-    return [x for s, v in zip(spec, value) for x in _up_to(s, v)]
-
-
-def _same_ranks(a, b) -> bool:
-    return len(a) == len(b) and all(x.dtype == y.dtype and len(x.shape) == len(y.shape)
-                                    for x, y in zip(a, b))
-
-
-def _generalize(old, new) -> list:
-    return [_Input(n.dtype, tuple(p if p == q else None for p, q in zip(o.shape, n.shape)))
-            for o, n in zip(old, new)]
-
-
-def _replace_specs(template, specs):
-    it = iter(specs)
-    return [next(it) if isinstance(x, _Input) else x for x in template]
+    def _fallback(self, specs, err) -> EagerFallbackFunction:
+        reason = " ".join(str(err).split())
+        if not isinstance(err, GraphFallback):  # bool()/iter() on a symbolic tensor
+            reason = f"{reason.split(':')[0]} (Python control flow that AutoGraph did not convert)"
+        warnings.warn(f"tf.function '{self._name}' runs eagerly: {reason}", stacklevel=6)
+        return EagerFallbackFunction(self._python_function, specs, reason)
 
 
 def function(func=None, input_signature=None, autograph=True, jit_compile=None,
@@ -377,9 +377,10 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     relax = bool(reduce_retracing or experimental_relax_shapes)
 
     def decorate(fn):
-        return Function(fn, input_signature, relax, jit_compile or experimental_compile)
+        return Function(fn, input_signature, relax, jit_compile or experimental_compile,
+                        autograph=autograph)
 
     return decorate if func is None else decorate(func)
 
 
-__all__ = ["function", "Function", "ConcreteFunction"]
+__all__ = ["ConcreteFunction", "Function", "function"]

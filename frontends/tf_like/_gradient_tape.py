@@ -10,6 +10,7 @@ tf.function the same code emits gradient nodes into the traced graph.
 from __future__ import annotations
 
 import enum
+import weakref
 
 import numpy as np
 
@@ -22,6 +23,11 @@ from ._tensor import EagerTensor, call, constant, convert_to_tensor
 from ._variable import Variable
 
 _active: list["GradientTape"] = []
+# Tapes that recorded and may still be asked for gradients (non-persistent ones until their one
+# use, persistent ones while they live). Two sibling tapes over one computation (a GAN's
+# generator and discriminator tapes) share the IR's tape records: the first to compute must not
+# free what the second still needs.
+_pending: weakref.WeakSet = weakref.WeakSet()
 
 
 class UnconnectedGradients(enum.Enum):
@@ -50,6 +56,7 @@ class GradientTape:
 
     def __enter__(self):
         _active.append(self)
+        _pending.add(self)
         self._grad_mode = core_ir.set_grad_enabled(True)
         self._grad_mode.__enter__()
         return self
@@ -148,6 +155,8 @@ class GradientTape:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians)")
         self._used = True
+        if not self._persistent:
+            _pending.discard(self)
 
     def _live(self, flat_sources) -> list:
         seen, live = set(), []
@@ -159,12 +168,13 @@ class GradientTape:
 
     def _backward(self, targets, seeds, live, last: bool) -> list:
         higher = any(tape is not self for tape in _active)  # an outer tape is recording
+        shared = any(tape is not self for tape in _pending)  # a sibling tape still to compute
         roots = [(t, g) for t, g in zip(targets, seeds) if t.requires_grad]
         if not roots or not live:
             return [None] * len(live)
         try:
             return core_ir.backward([t for t, _ in roots], [g for _, g in roots], live,
-                                    retain_graph=self._persistent or higher or not last,
+                                    retain_graph=self._persistent or higher or shared or not last,
                                     create_graph=higher, accumulate=False)
         except GradientError as err:
             raise RuntimeError(str(err)) from None

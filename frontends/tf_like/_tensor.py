@@ -16,6 +16,7 @@ from core_ir.errors import IRError
 from core_ir.interpreters import TracingInterpreter, current_interpreter
 from core_ir.tensor import Tensor as _CoreTensor
 
+from . import _strings
 from . import dtypes as _dtypes
 from ._shape import TensorShape, TensorSpec  # noqa: F401  (re-exported)
 from .errors import InvalidArgumentError, OperatorNotAllowedInGraphError, tf_error
@@ -222,6 +223,8 @@ def _pack(value, dtype=None):
 def constant(value, dtype=None, shape=None, name=None) -> EagerTensor:
     """tf.constant: Python floats become float32 and ints int32; numpy arrays keep their dtype.
     With `shape`, a scalar is broadcast and anything else reshaped."""
+    if _strings.is_string_value(value):  # strings live on the host, outside the IR
+        return _strings.string_constant(value, shape, dtype)
     if _contains_tensor(value) and is_tracing():
         t = _pack(value, dtype)
         return t if shape is None else call(ops.reshape, t, ops.const_ints(list(shape)))
@@ -242,6 +245,8 @@ def constant(value, dtype=None, shape=None, name=None) -> EagerTensor:
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """tf.convert_to_tensor: tensors pass through (a dtype mismatch is a ValueError, as in TF);
     a list holding tensors is packed; `dtype_hint` applies when the value allows it."""
+    if isinstance(value, _strings.StringTensor):
+        return value
     if isinstance(value, _CoreTensor):
         if dtype is not None and _dtypes.as_dtype(dtype) != value.dtype:
             raise ValueError(f"Tensor conversion requested dtype {np.dtype(dtype).name} for "

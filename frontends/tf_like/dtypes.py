@@ -18,6 +18,7 @@ int8, int16, int32, int64 = (np.dtype(n) for n in ("int8", "int16", "int32", "in
 uint8, uint16, uint32, uint64 = (np.dtype(n) for n in ("uint8", "uint16", "uint32", "uint64"))
 bool = np.dtype("bool")  # noqa: A001  (tf.bool)
 DType = np.dtype
+string = np.dtype(object)  # tf.string: host-side only (see _strings.py), never in the IR
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool)
 # TF's own names in op error messages (DataTypeString): float32 is "float", float64 "double".
@@ -30,6 +31,9 @@ def as_dtype(type_value) -> np.dtype:
     """tf.as_dtype: a dtype from a dtype, a numpy type, a name ('float32') or a Python type."""
     if isinstance(type_value, type) and type_value in _PYTHON:
         return _PYTHON[type_value]
+    if isinstance(type_value, str) and type_value == "string" or isinstance(
+            type_value, np.dtype) and type_value == string:
+        return string
     try:
         d = np.dtype(type_value)
     except TypeError:
@@ -59,7 +63,7 @@ def tf_name(d) -> str:
 
 def tf_repr(d) -> str:
     """TF's repr of a dtype: tf.float32."""
-    return f"tf.{np.dtype(d).name}"
+    return "tf.string" if np.dtype(d) == string else f"tf.{np.dtype(d).name}"
 
 
 def cast(x, dtype, name=None):
@@ -69,4 +73,5 @@ def cast(x, dtype, name=None):
 
 
 __all__ = ["float16", "half", "float32", "float64", "double", "int8", "int16", "int32", "int64",
-           "uint8", "uint16", "uint32", "uint64", "bool", "DType", "as_dtype", "cast"]
+           "uint8", "uint16", "uint32", "uint64", "bool", "DType", "as_dtype", "cast",
+           "string"]

@@ -24,3 +24,6 @@ from ._functions import *  # noqa: E402,F401,F403
 from ._random import *  # noqa: E402,F401,F403
 from . import nn, optim, utils  # noqa: E402,F401
 from .serialization import load, save  # noqa: E402,F401
+from . import onnx  # noqa: E402,F401
+from ._compile import _dynamo, compile, compiler  # noqa: E402,F401,A004
+from . import jit  # noqa: E402,F401

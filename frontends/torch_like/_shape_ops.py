@@ -96,6 +96,20 @@ def view_as(input, other):
 reshape_as = view_as
 
 
+def _symbolic_flatten_shape(shape: tuple, s: int, e: int) -> list | None:
+    """A Reshape target for flatten when dims are symbolic (tracing for ONNX export with dynamic
+    axes): leading dims are copied with ONNX's 0 (their index is unchanged), and one unknown
+    size (merged or trailing) is inferred with -1. None when all dims are ints or when more than
+    one size would be unknown."""
+    if all(isinstance(d, builtins.int) for d in shape):
+        return None
+    head = [d if isinstance(d, builtins.int) else 0 for d in shape[:s]]
+    middle = shape[s:e + 1]
+    rest = [*([math.prod(middle)] if all(isinstance(d, builtins.int) for d in middle) else [-1]),
+            *(d if isinstance(d, builtins.int) else -1 for d in shape[e + 1:])]
+    return head + rest if rest.count(-1) <= 1 else None
+
+
 def flatten(input, start_dim: int = 0, end_dim: int = -1):
     if input.ndim == 0:
         return reshape(input, 1)
@@ -105,6 +119,9 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     if s == e:
         return input
     shape = tuple(input.shape)
+    new = _symbolic_flatten_shape(shape, s, e)
+    if new is not None:
+        return call(ops.reshape, input, const_ints(new))
     return reshape(input, *shape[:s], math.prod(shape[s:e + 1]), *shape[e + 1:])
 
 

@@ -55,7 +55,9 @@ class SourceConstructors:
 
         def run():
             for i in builtins.range(n):
-                yield S.unflatten(tree, [a[i] for a in leaves])
+                # a[i, ...] keeps a string slice a 0-d object array (a[i] would be bytes)
+                yield S.unflatten(tree, [a[i, ...] if a.dtype == object else a[i]
+                                         for a in leaves])
 
         return _dataset()(run, S.unbatched_spec(S.spec_of(element)), n, "TensorSlice")
 

@@ -11,9 +11,9 @@ import numpy as np
 
 from core_ir.tensor import Tensor as _CoreTensor
 
-from .. import _nest
+from .. import _nest, _strings
 from .._shape import TensorShape, TensorSpec
-from .._tensor import EagerTensor, _to_array, convert_to_tensor
+from .._tensor import _to_array, convert_to_tensor
 
 AUTOTUNE = -1
 INFINITE = INFINITE_CARDINALITY = -1
@@ -35,6 +35,8 @@ def to_array(value) -> np.ndarray:
         if value.array is None:
             raise TypeError(f"a symbolic tensor cannot be a tf.data element: {value!r}")
         return value.array
+    if _strings.is_string_value(value):  # string leaves: object arrays of bytes
+        return _strings.as_string_array(value)
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, list) and any(isinstance(v, _CoreTensor) for v in value):
@@ -57,7 +59,7 @@ def map_leaves(fn, element):
 
 def to_tensors(element):
     """The element as users see it: EagerTensors in the same structure."""
-    return map_leaves(lambda a: EagerTensor(a), element)
+    return map_leaves(_strings.wrap, element)
 
 
 def from_user(value):

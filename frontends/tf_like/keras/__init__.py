@@ -14,7 +14,9 @@ from . import (  # noqa: F401
                models,
                ops,
                optimizers,
+               random,
                regularizers,
+               saving,
                utils,
 )
 from .backend import KerasTensor, Variable  # noqa: F401

@@ -5,6 +5,7 @@ star import exports every public function, the losses included.)"""
 from __future__ import annotations
 
 from ._functional_activation import *
+from ._functional_attention import *
 from ._functional_conv import *
 from ._functional_misc import *
 from ._functional_norm import *

@@ -201,7 +201,7 @@ def test_symbolic_tensors_cannot_leave_the_graph():
     with pytest.raises(NotImplementedError, match="only available when eager execution"):
         f(tf.constant(1.0))
 
-    @tf.function
+    @tf.function(autograph=False)
     def g(x):
         if x > 0:  # no AutoGraph: a symbolic bool is an error, as TF without AutoGraph
             return x

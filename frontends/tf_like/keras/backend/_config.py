@@ -66,6 +66,9 @@ def standardize_dtype(dtype) -> str:
         return floatx()
     if dtype == "bfloat16":
         return "bfloat16"
+    if isinstance(dtype, str) and dtype == "string" or isinstance(dtype, np.dtype) and \
+            dtype == object:
+        return "string"  # host-side strings (tf_like/_strings.py)
     if hasattr(dtype, "name") and not isinstance(dtype, np.dtype):
         dtype = dtype.name
     try:

@@ -28,7 +28,8 @@ class KerasTensor:
     def __init__(self, shape, dtype="float32", sparse: bool = False, ragged: bool = False,
                  record_history: bool = True, name: str | None = None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = np.dtype(_config.standardize_dtype(dtype))
+        dtype = _config.standardize_dtype(dtype)
+        self.dtype = np.dtype(object if dtype == "string" else dtype)  # object: tf.string
         self.sparse, self.ragged = bool(sparse), bool(ragged)
         self.name = name or _state.auto_name(self.__class__.__name__)
         self.record_history = record_history

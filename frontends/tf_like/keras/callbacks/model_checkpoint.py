@@ -19,11 +19,11 @@ class ModelCheckpoint(MonitorCallback):
     ("model.{epoch:02d}-{val_loss:.2f}.weights.npz"); `save_best_only` keeps only
     improvements of `monitor`.
 
-    Differences: Keras's saving formats are not available yet, so with `save_weights_only=True`
-    a filepath ending in `.weights.npz` is written with `numpy.savez` (one array per
-    `get_weights()` entry, in order: `model.set_weights(list(np.load(f).values()))` restores
-    it); `.weights.h5` and whole-model `.keras`/`.h5` paths need the model's own
-    `save_weights`/`save`, and training stops at once with a ValueError when it has none.
+    Whole models go through `model.save` (`.keras`), weights through `model.save_weights`
+    (`.weights.h5`, written with h5py). Difference: a filepath ending in `.weights.npz` is also
+    accepted with `save_weights_only=True` (no h5py needed); it is written with `numpy.savez`,
+    one array per `get_weights()` entry in order, so
+    `model.set_weights(list(np.load(f).values()))` restores it.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,

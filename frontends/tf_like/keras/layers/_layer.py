@@ -139,8 +139,8 @@ class Layer(LayerState, Operation):
     def _convert_args(self, args, kwargs):
         """numpy arrays become tensors; float inputs take the layer's compute dtype."""
         def convert(x):
-            if isinstance(x, (np.ndarray, np.generic)):
-                x = _core.tensor(x)
+            if isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind not in "USO":
+                x = _core.tensor(x)  # (string arrays stay host values: tf_like/_strings.py)
             if isinstance(x, core_ir.Tensor) and x.dtype.kind == "f" and self.autocast \
                     and x.dtype != np.dtype(self.input_dtype) and self._convert_input_args:
                 mask = _state.get_keras_mask(x)

@@ -5,6 +5,7 @@ data formats). Kernels are (*kernel_size, in_channels / groups, filters), glorot
 from __future__ import annotations
 
 from .. import activations, constraints, initializers, ops, regularizers
+from ..ops.nn import conv_with_bias
 from ._input_spec import InputSpec
 from ._layer import Layer
 from ._utils import (
@@ -70,6 +71,11 @@ class BaseConv(Layer):
                         dilation_rate=self.dilation_rate, data_format=self.data_format)
 
     def call(self, inputs):
+        if self.use_bias and type(self).convolution_op is BaseConv.convolution_op:
+            outputs = conv_with_bias(inputs, self.kernel, self.bias, strides=self.strides,
+                                     padding=self.padding, dilation_rate=self.dilation_rate,
+                                     data_format=self.data_format)
+            return self.activation(outputs)
         outputs = self.convolution_op(inputs, self.kernel)
         if self.use_bias:
             outputs = ops.add(outputs, _bias_for(self.bias, self.rank, self.data_format))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import inspect
 
+from core_ir import ops as ir
+
+from ..._tensor import call
 from .. import activations, constraints, initializers, ops, regularizers
+from ..ops._core import promote
 from ._input_spec import InputSpec
 from ._layer import Layer
 from ._utils import ser_activation, ser_constraint, ser_initializer, ser_regularizer
@@ -50,6 +54,11 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
 
     def call(self, inputs, training=None):
+        if self.bias is not None and len(inputs.shape) == 2:
+            # one Gemm node, as torch's Linear lowers: a Dense model and the same nn.Linear
+            # model give one program (and one ONNX node)
+            x, kernel, bias = promote(inputs, self.kernel, self.bias)
+            return self.activation(call(ir.gemm, x, kernel, bias))
         x = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)

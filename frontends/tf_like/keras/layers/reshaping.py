@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from core_ir import ops as ir
+
+from ..._tensor import call
 from .. import ops
 from ._input_spec import InputSpec
 from ._layer import Layer
@@ -22,18 +27,16 @@ class Flatten(Layer):
         self.built = True
 
     def call(self, inputs):
-        shape = ops.shape(inputs)
-        rank = len(shape)
+        rank = len(inputs.shape)
         if self.data_format == "channels_first" and rank > 1:
             inputs = ops.transpose(inputs, axes=(0, *range(2, rank), 1))
-        rest = shape[1:]
-        if not rest:
-            flat = 1
-        elif any(not isinstance(d, int) for d in rest):
-            flat = -1
-        else:
-            flat = math.prod(rest)
-        return ops.reshape(inputs, (shape[0], flat))
+        rest = tuple(inputs.shape[1:])
+        if all(isinstance(d, int) for d in rest) and math.prod(rest) > 0:
+            # static features: the batch is what remains, one Reshape to a constant shape
+            # (the same node torch's Flatten gives)
+            return ops.reshape(inputs, (-1, math.prod(rest)))
+        flat = 1 if not rest else -1 if any(not isinstance(d, int) for d in rest) else 0
+        return ops.reshape(inputs, (ops.shape(inputs)[0], flat))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format}
@@ -90,7 +93,8 @@ class RepeatVector(Layer):
         self.built = True
 
     def call(self, inputs):
-        return ops.repeat(ops.expand_dims(inputs, 1), self.n, axis=1)
+        # a Tile of the new size-1 axis: no reshape, so a symbolic batch stays symbolic
+        return ops.tile(ops.expand_dims(inputs, 1), (1, self.n, 1))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "n": self.n}
@@ -110,7 +114,7 @@ class UpSampling1D(Layer):
         self.built = True
 
     def call(self, inputs):
-        return ops.repeat(inputs, self.size, axis=1)
+        return _resize(inputs, [1], [self.size], "nearest")
 
     def get_config(self) -> dict:
         return {**super().get_config(), "size": self.size}
@@ -132,29 +136,43 @@ class _UpSampling(Layer):
 
     def call(self, inputs):
         axes = _spatial_axes(self.rank + 2, self.data_format)
-        if self.interpolation == "nearest":
-            for axis, factor in zip(axes, self.size):
-                inputs = ops.repeat(inputs, factor, axis=axis)
-            return inputs
-        return _bilinear(inputs, axes, self.size)
+        return _resize(inputs, axes, self.size, self.interpolation)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
                 "interpolation": self.interpolation}
 
 
-def _bilinear(x, axes, factors):
-    """Linear interpolation with half-pixel centers (torch's align_corners=False)."""
-    import numpy as np
-
-    from core_ir import ops as ir
-
-    from ..._tensor import call
+def _resize(x, axes, factors, interpolation: str):
+    """Upsampling by integer factors: "nearest" repeats each cell, "bilinear" interpolates with
+    half-pixel centers (torch's align_corners=False)."""
+    if interpolation == "nearest":
+        for axis, factor in zip(axes, factors):
+            x = _repeat(x, axis, factor)
+        return x
     scales = [1.0] * len(x.shape)
     for a, f in zip(axes, factors):
         scales[a] = float(f)
-    return call(ir.resize, x, None, ops.convert_to_tensor(np.asarray(scales, np.float32)),
-                mode="linear", coordinate_transformation_mode="half_pixel")
+    scales = ops.convert_to_tensor(np.asarray(scales, np.float32))
+    return call(ir.resize, x, None, scales, mode="linear",
+                coordinate_transformation_mode="half_pixel")
+
+
+def _repeat(x, axis: int, times: int):
+    """Each cell of `axis` repeated `times` times: Tile over a new axis after it, then merge
+    the two. The merged shape is read with Shape (not ints), so a symbolic batch or size stays
+    symbolic while tracing; a Resize would do the same but runs ~2.5x slower here."""
+    if times == 1:
+        return x
+    reps = [1] * (len(x.shape) + 1)
+    reps[axis + 1] = times
+    tiled = call(ir.tile, call(ir.unsqueeze, x, ir.const_ints([axis + 1])),
+                 ir.const_ints(reps))
+    size = x.shape[axis]
+    merged = ir.const_ints([size * times if isinstance(size, int) else -1])
+    target = call(ir.concat, call(ir.shape, x, start=0, end=axis), merged,
+                  call(ir.shape, x, start=axis + 1), axis=0)
+    return call(ir.reshape, tiled, target)
 
 
 class UpSampling2D(_UpSampling):

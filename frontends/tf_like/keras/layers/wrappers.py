@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from core_ir import ops as ir
+
+from ..._tensor import call
 from .. import ops
 from ._input_spec import InputSpec
 from ._layer import Layer
@@ -60,9 +63,13 @@ class TimeDistributed(Wrapper):
         if self.layer._call_has_mask_arg and mask is not None:
             kwargs["mask"] = ops.reshape(mask, (-1, *ops.shape(mask)[2:]))
         out = self.layer(folded, **kwargs)
-        # a static time axis lets the batch be -1 (a symbolic batch cannot be concatenated)
-        batch = -1 if isinstance(dims[1], int) else dims[0]
-        return ops.reshape(out, (batch, dims[1], *ops.shape(out)[1:]))
+        if isinstance(dims[1], int):  # a static time axis lets the batch be -1
+            return ops.reshape(out, (-1, dims[1], *ops.shape(out)[1:]))
+        # (batch, time) of the input and the features of the output, read with Shape so the
+        # target stays known symbolically while tracing
+        target = call(ir.concat, call(ir.shape, inputs, start=0, end=2),
+                      call(ir.shape, out, start=1), axis=0)
+        return call(ir.reshape, out, target)
 
     def compute_mask(self, inputs, mask=None):
         return mask

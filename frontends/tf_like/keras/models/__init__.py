@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from ._functional import Functional
 from ._model import Model
+from ._model_saving import clone_model, load_model, model_from_json, save_model
 from ._sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential"]
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
+           "save_model"]

@@ -12,6 +12,7 @@ import numpy as np
 
 import core_ir
 
+from ... import _strings
 from ..backend import _state, _tree
 from ..backend._keras_tensor import KerasTensor
 from ..layers._input_layer import InputLayer
@@ -197,6 +198,8 @@ def _fill_in(node, values):
 def _convert(x, ref: KerasTensor):
     if x is None:
         return None
+    if _strings.is_string_value(x):  # string inputs stay host values (tf_like/_strings.py)
+        return _strings.fit_rank(x, len(ref.shape))
     if not isinstance(x, core_ir.Tensor):
         x = _core.tensor(np.asarray(x))
     if x.dtype != ref.dtype and (x.dtype.kind == "f" or ref.dtype.kind in "iub"):

@@ -10,30 +10,22 @@ from ..layers._layer import Layer
 
 
 def serialize_layer(layer: Layer) -> dict:
-    module = "keras.layers" if type(layer).__module__.startswith(
-        "frontends.tf_like.keras.layers") else type(layer).__module__
-    entry = {"module": module, "class_name": type(layer).__name__,
-             "config": layer.get_config(),
-             "registered_name": None if module == "keras.layers" else type(layer).__name__}
-    build_config = layer.get_build_config() if layer.built and \
-        type(layer).__name__ != "InputLayer" else None
-    if build_config:
-        entry["build_config"] = build_config
+    """serialize_keras_object of a layer inside a model config (no compile config; an
+    InputLayer has no build config)."""
+    from ..saving._serialization import _serialize_instance
+    entry = _serialize_instance(layer)
+    entry.pop("compile_config", None)
+    if type(layer).__name__ == "InputLayer":
+        entry.pop("build_config", None)
     return entry
 
 
 def deserialize_layer(config: dict, custom_objects=None) -> Layer:
-    from .. import layers as layers_module
-    from . import Functional, Model, Sequential
-    name = config["class_name"]
-    known = {"Sequential": Sequential, "Functional": Functional, "Model": Model}
-    cls = (custom_objects or {}).get(name) or known.get(name) or getattr(layers_module, name,
-                                                                         None)
-    if cls is None:
-        raise TypeError(f"Could not locate class '{name}'. Make sure custom classes are "
-                        "decorated with `@keras.saving.register_keras_serializable()` or "
-                        "passed in `custom_objects`.")
-    layer = cls.from_config(config["config"])
+    """The layer (or model) a serialize_layer() entry describes: custom objects and classes
+    registered with keras.saving.register_keras_serializable first, then built-ins."""
+    from ..saving._serialization import _from_config, resolve_class
+    cls = resolve_class(config, custom_objects)
+    layer = _from_config(cls, config["config"], custom_objects)
     if config.get("build_config") and not layer.built:
         layer.build_from_config(config["build_config"])
     return layer
@@ -93,12 +85,13 @@ def _node_index_map(model) -> dict:
     return mapping
 
 
-def functional_from_config(cls, config: dict, custom_objects=None):
-    """Rebuild the layers, then replay their inbound nodes in order until all are made."""
+def functional_from_config(cls, config: dict, custom_objects=None, make_layer=None):
+    """Rebuild the layers (`make_layer(entry)` when given, as clone_model does), then replay
+    their inbound nodes in order until all are made."""
     created, outputs_of = {}, {}
     pending = []
     for entry in config["layers"]:
-        layer = deserialize_layer(entry, custom_objects)
+        layer = make_layer(entry) if make_layer else deserialize_layer(entry, custom_objects)
         created[entry["name"]] = layer
         if type(layer).__name__ == "InputLayer":
             outputs_of[(entry["name"], 0)] = [layer.output]
@@ -126,9 +119,11 @@ def functional_from_config(cls, config: dict, custom_objects=None):
         return outputs_of[(ref[0], ref[1])][ref[2]]
 
     def structure(refs):
+        if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+            return tensor(refs)  # one tensor, as Keras writes a single input or output
         if isinstance(refs, dict):
-            return {k: tensor(v) for k, v in refs.items()}
-        return [tensor(r) for r in refs]
+            return {k: structure(v) for k, v in refs.items()}
+        return [structure(r) for r in refs]
 
     inputs, outputs = structure(config["input_layers"]), structure(config["output_layers"])
     inputs = inputs[0] if isinstance(inputs, list) and len(inputs) == 1 else inputs

@@ -5,6 +5,8 @@ defines `call` is a subclassed model."""
 from __future__ import annotations
 
 from ..layers._layer import Layer
+from ._export import ExportMixin
+from ._model_saving import ModelSaving
 from .training import Trainer
 
 
@@ -13,7 +15,7 @@ def functional_init_arguments(args, kwargs) -> bool:
             or ("inputs" in kwargs and "outputs" in kwargs))
 
 
-class Model(Trainer, Layer):
+class Model(Trainer, ModelSaving, ExportMixin, Layer):
     """Mirrors keras.Model. `Model(inputs, outputs, name=None)` builds a Functional model from
     KerasTensors; subclass it and define `call` for a subclassed model. compile/fit/evaluate/
     predict and the *_on_batch methods come from the Trainer mixin."""
@@ -35,6 +37,16 @@ class Model(Trainer, Layer):
             Functional.__init__(self, *args, **kwargs)
             return
         Layer.__init__(self, *args, **kwargs)
+
+    def __setattr__(self, name, value):
+        # Keras tracks metrics assigned as attributes (a custom train_step's trackers): they
+        # are listed by `metrics`, reset each epoch and reported in the logs.
+        from ..metrics import Metric
+        if isinstance(value, Metric) and not name.startswith("_"):
+            tracked = self.__dict__.setdefault("_metrics", [])
+            if not any(m is value for m in tracked):
+                tracked.append(value)
+        super().__setattr__(name, value)
 
     @property
     def layers(self) -> list:
@@ -74,4 +86,14 @@ class Model(Trainer, Layer):
         if "layers" in config and "input_layers" in config:
             return functional_from_config(Functional if cls is Model else cls, config,
                                           custom_objects)
-        return cls(**config)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                "Unable to revive model from config. When overriding the `get_config()` method, "
+                "make sure that the returned config contains all items used as arguments in the "
+                f"constructor to {cls}, which is the default behavior. You can override this "
+                "default behavior by defining a `from_config(cls, config)` class method to "
+                f"specify how to create an instance of {cls.__name__} from its config.\n\n"
+                f"Received config={config}\n\nError encountered during deserialization: {e}"
+            ) from None

@@ -2,58 +2,74 @@
 
 The default steps are bodies traced once into a compiled plan (StepFunction). A model that
 overrides Keras's `train_step(data)`, `test_step(data)` or `predict_step(data)` has its own
-method called instead, eagerly, with the batch as tensors (its returned dict is the logs); the
-default methods stay callable (`super().train_step(data)`) and run the default step eagerly.
+method traced and compiled the same way instead (UserStep; eagerly with run_eagerly=True or
+when it cannot be traced), its returned dict being the logs; the default methods stay callable
+(`super().train_step(data)`) and run the default step.
 """
 
 from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 import core_ir
 
-from ..._tensor import EagerTensor
 from ..backend import _tree
-from ..utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from ..utils import unpack_x_y_sample_weight
 from ._training_metrics import LOSS, OUTPUT_LOSSES, metric_groups, update_metrics
 from ._training_step import StepFunction
-
-
-class UserStep:
-    """A step a model subclass overrides: called eagerly per batch with tensors."""
-
-    def __init__(self, method, grad: bool):
-        self.method, self.grad = method, grad
-
-    def __call__(self, batch):
-        data = _tree.map_structure(lambda a: None if a is None else EagerTensor(np.asarray(a)),
-                                   unpack_x_y_sample_weight(batch))
-        with core_ir.set_grad_enabled(self.grad):
-            return self.method(pack_x_y_sample_weight(*data))
+from ._training_user_step import UserStep
 
 
 class StepFunctions:
     """The step half of the Trainer (mixed into Trainer)."""
 
-    # -- Keras's public step methods (eager) ---------------------------------------------------
+    # -- Keras's public step methods (eager or traced) ----------------------------------------
     def train_step(self, data):
-        """One training step on `data` ((x, y) or (x, y, sample_weight)); returns the metrics.
-        `fit` runs the same step traced and compiled unless a subclass overrides this."""
+        """One training step on `data` ((x, y) or (x, y, sample_weight)): forward, loss,
+        gradients, optimizer update, metric updates; returns the metrics. `fit` runs an
+        equivalent step traced and compiled unless a subclass overrides this; an override may
+        call `super().train_step(data)` (it traces too)."""
         x, y, sw = unpack_x_y_sample_weight(data)
         with core_ir.enable_grad():
-            groups = self._train_body(x, y, sw)
-        update_metrics(self, _numpy(groups), (x, y, sw))
-        return self.get_metrics_result()
+            y_pred = self(x, training=True)
+            self._last_output_losses = []
+            loss = self.compute_loss(x, y, y_pred, sw, training=True)
+            self._track_losses(loss, x)
+            variables = list(self.trainable_variables)
+            if variables:
+                scaled = self.optimizer.scale_loss(loss)
+                grads = core_ir.backward([scaled], [core_ir.ops.ones_like(scaled)], variables,
+                                         accumulate=False)
+                self.optimizer.apply(grads, variables)
+            else:
+                warnings.warn("The model does not have any trainable weights.")
+        return self.compute_metrics(x, y, y_pred, sample_weight=sw)
 
     def test_step(self, data):
         """The loss and metrics of `data`, training=False; returns the metrics."""
         x, y, sw = unpack_x_y_sample_weight(data)
-        with core_ir.no_grad():
-            groups = self._test_body(x, y, sw)
-        update_metrics(self, _numpy(groups), (x, y, sw))
+        y_pred = self(x, training=False)
+        self._last_output_losses = []
+        loss = self.compute_loss(x, y, y_pred, sw, training=False)
+        self._track_losses(loss, x)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sw)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with (y, y_pred) and return all metrics' results (Keras
+        3's hook for custom metric logic)."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
+
+    def _track_losses(self, loss, x) -> None:
+        """Keras's loss tracker update: the batch mean weighted by the batch size."""
+        from ..losses import _math as K
+        size = K.dim(_tree.flatten(x)[0], 0, "float32")
+        if self._loss_tracker is not None:
+            self._loss_tracker.update_state(loss, sample_weight=size)
+        if self._compile_loss is not None and self._compile_loss.metrics:
+            for tracker, value in zip(self._compile_loss.metrics, self._last_output_losses):
+                tracker.update_state(value, sample_weight=size)
 
     def predict_step(self, data):
         """The model's outputs for the x of `data`, training=False."""
@@ -103,7 +119,8 @@ class StepFunctions:
         self._trainable_signature = signature
         if self.train_function is None or force:
             self.train_function = (
-                UserStep(self.train_step, grad=True) if _overrides(self, "train_step") else
+                UserStep(self.train_step, "train_step", True, self.run_eagerly)
+                if _overrides(self, "train_step") else
                 StepFunction(self._train_body, "train_step", self.run_eagerly, grad=True))
         return self.train_function
 
@@ -113,21 +130,23 @@ class StepFunctions:
     def make_test_function(self, force=False):
         if self.test_function is None or force:
             self.test_function = (
-                UserStep(self.test_step, grad=False) if _overrides(self, "test_step") else
+                UserStep(self.test_step, "test_step", False, self.run_eagerly)
+                if _overrides(self, "test_step") else
                 StepFunction(self._test_body, "test_step", self.run_eagerly))
         return self.test_function
 
     def make_predict_function(self, force=False):
         if self.predict_function is None or force:
             self.predict_function = (
-                UserStep(self._user_predict, grad=False) if _overrides(self, "predict_step")
+                UserStep(self._user_predict, "predict_step", False, self.run_eagerly)
+                if _overrides(self, "predict_step")
                 else StepFunction(self._predict_body, "predict_step", self.run_eagerly))
         return self.predict_function
 
     def _user_predict(self, data) -> dict:
         y_pred = self.predict_step(data)
         self._predict_structure = _tree.map_structure(lambda _: None, y_pred)
-        return {"y_pred": [np.asarray(t) for t in _tree.flatten(y_pred)]}
+        return {"y_pred": _tree.flatten(y_pred)}
 
     def _run_step(self, function, batch) -> dict:
         if isinstance(function, UserStep):
@@ -141,5 +160,3 @@ def _overrides(model, name: str) -> bool:
     return getattr(type(model), name) is not getattr(StepFunctions, name)
 
 
-def _numpy(groups: dict) -> dict:
-    return {k: [np.asarray(t) for t in v] for k, v in groups.items()}

@@ -17,7 +17,7 @@ import backends.numpy as engine
 import core_ir
 from core_ir.interpreters import current_interpreter
 
-from ... import _variable
+from ... import _strings, _variable
 from ..._tensor import EagerTensor
 from ...random import _sampling
 from ..backend import _tree
@@ -40,7 +40,8 @@ class StepFunction:
         template = unpack_x_y_sample_weight(batch)
         leaves = _tree.flatten(template)
         arrays = [a for a in leaves if a is not None]
-        if self.run_eagerly:
+        if self.run_eagerly or any(a.dtype.kind in "USO" for a in arrays):
+            # string inputs cannot enter the IR: their host layers need an eager step
             return self._run_eagerly(template, leaves)
         key = _signature(template, leaves)
         if key in self._static:
@@ -62,7 +63,7 @@ class StepFunction:
         return compiled
 
     def _run_eagerly(self, template, leaves):
-        tensors = [None if a is None else EagerTensor(np.asarray(a)) for a in leaves]
+        tensors = [None if a is None else _strings.wrap(np.asarray(a)) for a in leaves]
         x, y, sw = _tree.pack_sequence_as(template, tensors)
         with core_ir.set_grad_enabled(self._grad), _sampling.feeding(current_interpreter()):
             groups = self._body(x, y, sw)

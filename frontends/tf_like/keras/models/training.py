@@ -46,8 +46,8 @@ class Trainer(StepFunctions):
 
     Differences: `jit_compile` and `steps_per_execution` are accepted and ignored (every step
     runs the compiled plan); unknown loss/metric strings fail in `compile` rather than at the
-    first batch; an overridden `train_step`/`test_step`/`predict_step` runs eagerly (tracing
-    custom steps is tf.function's job); errors are Keras's inner messages, without Keras's
+    first batch; an overridden `train_step`/`test_step`/`predict_step` is traced and compiled
+    like the built-in steps, or runs eagerly with a warning when it cannot be traced; errors are Keras's inner messages, without Keras's
     "Exception encountered when calling ..." wrapper."""
 
     compiled = False

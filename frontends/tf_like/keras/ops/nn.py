@@ -167,12 +167,20 @@ def _conv_attrs(x, kernel_spatial: tuple, strides, padding, data_format, dilatio
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution; kernel (*spatial, in_channels / groups, out_channels); the group count
     is in_channels // kernel's in_channels."""
+    return conv_with_bias(inputs, kernel, None, strides, padding, data_format, dilation_rate)
+
+
+def conv_with_bias(inputs, kernel, bias, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """`conv` with an optional (out_channels,) bias added inside the one Conv node: the Conv
+    layers use it, so a Keras Conv2D lowers to the same single node as torch's Conv2d."""
     x, w = promote(floating(inputs), kernel)
     fmt = ir_format(data_format)
     channels = x.shape[-1] if fmt == "NHWC" else x.shape[1]
     group = channels // w.shape[-2] if isinstance(channels, int) else 1
     attrs = _conv_attrs(x, tuple(w.shape[:-2]), strides, padding, data_format, dilation_rate)
-    return call(ir.conv, x, w, group=group, kernel_format="HWIO", **attrs)
+    operands = (x, w) if bias is None else (x, w, promote(bias, w)[0])
+    return call(ir.conv, *operands, group=group, kernel_format="HWIO", **attrs)
 
 
 @keras_op

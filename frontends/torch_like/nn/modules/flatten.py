@@ -61,11 +61,14 @@ class Unflatten(Module):
         dim = self.dim % input.ndim
         sizes = list(self.unflattened_size)
         known = math.prod(s for s in sizes if s != -1)
-        if -1 not in sizes and known != input.shape[dim]:
+        if -1 not in sizes and isinstance(input.shape[dim], int) and known != input.shape[dim]:
             raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the "
                                f"size of dim {self.dim} ({input.shape[dim]}) in the input "
                                "tensor")
-        shape = [*input.shape[:dim], *sizes, *input.shape[dim + 1:]]
+        # symbolic dims (tracing for ONNX export with dynamic axes): ONNX Reshape copies a 0 dim
+        # (the leading dims keep their index) and infers one -1
+        shape = [*(d if isinstance(d, int) else 0 for d in input.shape[:dim]), *sizes,
+                 *(d if isinstance(d, int) else -1 for d in input.shape[dim + 1:])]
         return call(ops.reshape, input, ops.const_ints(shape))
 
     def extra_repr(self) -> str:

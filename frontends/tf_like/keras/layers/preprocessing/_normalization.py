@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from .. import ops
-from ._layer import Layer
+from ... import ops
+from .._layer import Layer
 
 
 class Rescaling(Layer):

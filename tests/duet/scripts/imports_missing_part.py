@@ -1,0 +1,1 @@
+import torch.distributed  # noqa: F401  (Duet has no distributed training)
