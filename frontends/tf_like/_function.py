@@ -45,9 +45,8 @@ from ._function_specs import (
     _leaf_key,
     _replace_specs,
     _same_ranks,
-    _up_to,
 )
-from ._shape import TensorShape, TensorSpec
+from ._shape import TensorShape, TensorSpec, leaves_at_specs
 from ._tensor import EagerTensor, is_tracing
 from ._variable import forget_traced_values
 from .errors import OperatorNotAllowedInGraphError, tf_error
@@ -293,7 +292,7 @@ class Function:
                             f"{len(flat_args)}. Received args: {args} and kwargs: {kwargs}")
         spec_leaves = _nest.flatten(tuple(sig))[0]
         try:
-            arg_leaves = _up_to(tuple(sig), tuple(flat_args))
+            arg_leaves = leaves_at_specs(tuple(sig), tuple(flat_args))
         except (TypeError, KeyError, IndexError):
             raise TypeError(f"Binding inputs to tf.function failed: the structure of the "
                             f"arguments {flat_args} does not match input_signature {sig}") \

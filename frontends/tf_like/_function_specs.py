@@ -7,7 +7,6 @@ import numpy as np
 
 from core_ir.tensor import Tensor as _CoreTensor
 
-from ._shape import TensorSpec
 from ._variable import Variable
 
 
@@ -43,17 +42,6 @@ def _as_array(x) -> np.ndarray:
     if isinstance(x, _CoreTensor):
         return x.array
     return x
-
-
-def _up_to(spec, value) -> list:
-    """The leaves of `value` at the TensorSpecs of `spec` (a list there may be one tensor)."""
-    if isinstance(spec, TensorSpec):
-        return [value]
-    if isinstance(spec, dict):
-        return [x for k in sorted(spec) for x in _up_to(spec[k], value[k])]
-    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
-        raise TypeError("structure mismatch")
-    return [x for s, v in zip(spec, value) for x in _up_to(s, v)]
 
 
 def _same_ranks(a, b) -> bool:

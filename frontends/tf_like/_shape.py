@@ -134,3 +134,15 @@ class TensorSpec:
 
 
 __all__ = ["TensorShape", "TensorSpec"]
+
+
+def leaves_at_specs(spec, value) -> list:
+    """The leaves of `value` at the TensorSpecs of a nested `spec` (dicts by sorted key; a list
+    or tuple in `value` may stand for a tuple in `spec`; a TensorSpec takes the whole value)."""
+    if isinstance(spec, TensorSpec):
+        return [value]
+    if isinstance(spec, dict):
+        return [x for k in sorted(spec) for x in leaves_at_specs(spec[k], value[k])]
+    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+        raise TypeError(f"expected a sequence of {len(spec)}")
+    return [x for s, v in zip(spec, value) for x in leaves_at_specs(s, v)]

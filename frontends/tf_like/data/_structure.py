@@ -12,7 +12,7 @@ import numpy as np
 from core_ir.tensor import Tensor as _CoreTensor
 
 from .. import _nest, _strings
-from .._shape import TensorShape, TensorSpec
+from .._shape import TensorShape, TensorSpec, leaves_at_specs
 from .._tensor import _to_array, convert_to_tensor
 
 AUTOTUNE = -1
@@ -96,23 +96,12 @@ def unbatched_spec(spec):
     return map_leaves(drop, spec)
 
 
-def _up_to(spec, value) -> list:
-    """value's leaves at spec's TensorSpecs (a list or tuple may stand for a tuple)."""
-    if isinstance(spec, TensorSpec):
-        return [value]
-    if isinstance(spec, dict):
-        return [x for k in sorted(spec) for x in _up_to(spec[k], value[k])]
-    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
-        raise TypeError(f"expected a sequence of {len(spec)}")
-    return [x for s, v in zip(spec, value) for x in _up_to(s, v)]
-
-
 def check_matches(value, spec, what: str = "element"):
     """Convert a generator's output to the declared spec (dtype cast, shape checked)."""
     from ..errors import InvalidArgumentError
     leaves, tree = flatten(spec)
     try:
-        given = [to_array(v) for v in _up_to(spec, value)]
+        given = [to_array(v) for v in leaves_at_specs(spec, value)]
     except (TypeError, ValueError, KeyError) as err:
         raise TypeError(f"`generator` yielded an element that did not match the expected "
                         f"structure. The expected structure was {spec}, but the yielded element "

@@ -79,6 +79,15 @@ class RecurrentCell(Layer):
         self._recurrent_dropout_mask = None
 
     # -- weights ---------------------------------------------------------------------------------
+
+    def _init_gates(self, recurrent_activation) -> None:
+        """The gated cells' (LSTM, GRU) shared setup: their gate activation, and Keras's switch
+        to implementation=1 (one dropout mask per gate) when recurrent_dropout is on."""
+        self.recurrent_activation = activations.get(recurrent_activation)
+        if self.recurrent_dropout != 0.0:
+            self.implementation = 1
+        if self.implementation == 1:
+            self.dropout_mask_count = self.gates
     def _add_kernels(self, input_dim: int) -> None:
         width = self.units * self.gates
         self.kernel = self.add_weight(shape=(input_dim, width), name="kernel",

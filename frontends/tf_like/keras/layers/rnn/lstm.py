@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core_ir import ops as ir
 
-from ... import activations, initializers, ops
+from ... import initializers, ops
 from .._input_spec import InputSpec
 from .._utils import ser_activation
 from ._cell_base import RecurrentCell
@@ -22,12 +22,8 @@ class LSTMCell(RecurrentCell):
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  unit_forget_bias=True, **kwargs):
         super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
+        self._init_gates(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
-        if self.recurrent_dropout != 0.0:
-            self.implementation = 1
-        if self.implementation == 1:
-            self.dropout_mask_count = 4
         self.state_size = [self.units, self.units]
         self.output_size = self.units
 
