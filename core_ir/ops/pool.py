@@ -20,8 +20,15 @@ from ..errors import ShapeError, fmt_shape
 from ..interpreters import TypeSpec
 from ..op import DECOMPOSE, PRIVATE_DOMAIN, Attr, defop
 from ..shape_rules import check_dtype, dtype_checked, same_dtypes
-from .conv_geometry import (AUTO_PADS, DATA_FORMATS, Window, join_layout, sliding_window,
-                            spatial_axes, split_layout)
+from .conv_geometry import (
+    AUTO_PADS,
+    DATA_FORMATS,
+    Window,
+    join_layout,
+    sliding_window,
+    spatial_axes,
+    split_layout,
+)
 
 MAX_POOL_TYPES = dtypes.FLOATS | {dtypes.int8, dtypes.uint8}
 _DATA_FORMAT = {"data_format": Attr("str", "NCHW", DATA_FORMATS)}
@@ -50,7 +57,8 @@ def pool_window(x, kernel_shape, auto_pad="NOTSET", ceil_mode=0, dilations=None,
     where = f" (input shape {fmt_shape(x.shape)}, kernel_shape {list(kernel_shape)})"
     win = sliding_window(spatial, tuple(kernel_shape), strides, dilations, pads, auto_pad,
                          ceil_mode, where)
-    for (b, e), eff in zip(win.pads, win.effective):
+    for pad, eff in zip(win.pads, win.effective):
+        b, e = pad if pad is not None else (None, None)  # None: 'same' pads of an unknown size
         if b is not None and (b >= eff or e >= eff):
             raise ShapeError(f"pads ({b}, {e}) must be smaller than the window of {eff} cells, "
                              f"or a window would hold only padding{where}")
@@ -241,11 +249,19 @@ adaptive_average_pool_grad = defop(
     attrs=_DATA_FORMAT, vjp=(_adaptive_average_grad_dg, None),
     doc="dX: the transpose of AdaptiveAveragePool applied to g")
 
-__all__ = ["max_pool", "max_pool_grad", "average_pool", "average_pool_grad",
-           "global_average_pool", "global_max_pool", "adaptive_average_pool",
-           "adaptive_max_pool", "adaptive_average_pool_grad"]
+__all__ = [
+    "adaptive_average_pool",
+    "adaptive_average_pool_grad",
+    "adaptive_max_pool",
+    "average_pool",
+    "average_pool_grad",
+    "global_average_pool",
+    "global_max_pool",
+    "max_pool",
+    "max_pool_grad",
+]
 
-from .helpers import const_ints  # noqa: E402
-from .indexing import gather  # noqa: E402
-from .reduction import reduce_max, reduce_mean  # noqa: E402
-from .shape import reshape  # noqa: E402
+from .helpers import const_ints
+from .indexing import gather
+from .reduction import reduce_max, reduce_mean
+from .shape import reshape
