@@ -174,8 +174,6 @@ def test_torch_recurrent_two_layers_both_directions(kind, bidirectional):
 
 
 def test_torch_transformer_encoder_block():
-    if not hasattr(nn, "TransformerEncoderLayer"):
-        pytest.skip("nn.TransformerEncoderLayer is not there yet")
     block = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()
     proto = export_torch(block, [rand(2, 5, 8)])
     check_batches(proto, lambda n: [rand(n, 5, 8)], torch_ref(block), rtol=1e-4, atol=1e-5)
