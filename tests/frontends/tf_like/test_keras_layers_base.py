@@ -66,7 +66,7 @@ def test_dense_input_spec_error_message():
 ])
 def test_input_spec_errors_match_keras_text(layer, x, tail):
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     with pytest.raises(ValueError) as theirs:
         {"conv2d": keras.layers.Conv2D(2, 3), "max": keras.layers.MaxPooling2D()}[
             "conv2d" if x.ndim == 3 else "max"](torch.tensor(x))
@@ -129,7 +129,7 @@ def test_frozen_variables_get_no_gradient():
 
 def test_regularization_and_activity_losses_match_keras():
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     kw = {"kernel_regularizer": "l2", "activity_regularizer": "l1"}
     theirs = keras.layers.Dense(3, **kw)
     x = rand(4, 5)
@@ -191,7 +191,7 @@ def test_dropout_training_only_through_the_model():
 
 def test_masks_flow_from_embedding_to_pooling_like_keras():
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     tokens = np.array([[3, 1, 0, 0], [2, 0, 0, 0], [5, 6, 7, 1]], np.int32)
 
     def build(lib):

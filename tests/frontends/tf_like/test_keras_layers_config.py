@@ -58,7 +58,7 @@ def test_from_config_round_trip(case):
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_weights_names_order_and_paths_match_keras(case):
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     _, name, args, kwargs, inputs, _ = case
     ours = getattr(L, name)(*args, **kwargs)
     theirs = getattr(keras.layers, name)(*args, **kwargs)

@@ -101,7 +101,7 @@ ACTIVATIONS = ["relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "el
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_activation_values_match_keras(name):
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     x = rand(4, 5) * 3
     got = np.asarray(activations.get(name)(x))
     want = keras.activations.get(name)(torch.tensor(x))
@@ -112,7 +112,7 @@ def test_activation_values_match_keras(name):
 
 def test_relu_options_and_get_errors_match_keras():
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     x = rand(5, 6) * 2
     for kw in ({"negative_slope": 0.1}, {"max_value": 1.0}, {"threshold": 0.5},
                {"negative_slope": 0.2, "threshold": 0.3, "max_value": 2.0}):
@@ -131,7 +131,7 @@ REGULARIZERS = [("L1", {"l1": 0.3}), ("L2", {"l2": 0.2}), ("L1L2", {"l1": 0.1, "
 @pytest.mark.parametrize("name,kwargs", REGULARIZERS, ids=[r[0] for r in REGULARIZERS])
 def test_regularizers_match_keras(name, kwargs):
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     w = rand(6, 4)
     got = float(getattr(regularizers, name)(**kwargs)(w))
     want = float(getattr(keras.regularizers, name)(**kwargs)(torch.tensor(w)))
@@ -155,7 +155,7 @@ CONSTRAINTS = [("MaxNorm", {"max_value": 1.5, "axis": 0}), ("NonNeg", {}),
 @pytest.mark.parametrize("name,kwargs", CONSTRAINTS, ids=[c[0] for c in CONSTRAINTS])
 def test_constraints_match_keras(name, kwargs):
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     w = rand(5, 4)
     got = np.asarray(getattr(constraints, name)(**kwargs)(w))
     want = np.asarray(getattr(keras.constraints, name)(**kwargs)(torch.tensor(w)))

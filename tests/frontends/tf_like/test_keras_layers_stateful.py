@@ -18,7 +18,7 @@ from ._keras_layers_diff import rand, real_keras
 
 def test_batchnorm_moving_statistics_match_keras():
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     x = rand(8, 5, 5, 3) * 2 + 1
     theirs = keras.layers.BatchNormalization(momentum=0.9)
     ours = L.BatchNormalization(momentum=0.9)

@@ -93,7 +93,7 @@ def test_summary_expand_nested_matches_keras():
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_outputs_and_gradients_match_keras(name):
-    import torch
+    torch = pytest.importorskip("torch")
     theirs, ours = both(MODELS[name])
     x = INPUTS[name][0]
     t_x = [torch.tensor(v) for v in x] if isinstance(x, list) else torch.tensor(x)
@@ -116,7 +116,7 @@ def test_outputs_and_gradients_match_keras(name):
 
 
 def test_subclassed_model_matches_keras():
-    import torch
+    torch = pytest.importorskip("torch")
 
     def build(lib):
         class Net(lib.Model):
@@ -145,7 +145,7 @@ def test_subclassed_model_matches_keras():
 
 def test_sequential_add_pop_and_build_on_first_call():
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     texts = []
     for lib, x in ((keras, torch.zeros((1, 3))), (dk, np.zeros((1, 3), np.float32))):
         lib.backend.clear_session()
@@ -207,7 +207,7 @@ def test_dict_inputs_by_name():
 
 
 def test_keras_ops_and_operators_on_keras_tensors():
-    import torch
+    torch = pytest.importorskip("torch")
 
     def build(lib):
         inp = lib.Input((4,))
@@ -268,7 +268,7 @@ def test_model_properties():
 def test_regularization_losses_in_training_match_keras():
     """train_on_batch (the Trainer mixin) adds the layers' regularization losses and updates
     BatchNormalization's moving statistics, as Keras does."""
-    import torch
+    torch = pytest.importorskip("torch")
 
     def build(lib):
         model = lib.Sequential([
@@ -291,7 +291,7 @@ def test_regularization_losses_in_training_match_keras():
 
 
 def test_constraints_applied_after_optimizer_updates_match_keras():
-    import torch
+    torch = pytest.importorskip("torch")
 
     def build(lib):
         model = lib.Sequential([
@@ -316,7 +316,7 @@ def test_constraints_applied_after_optimizer_updates_match_keras():
 
 
 def test_summary_of_a_trained_model_has_the_optimizer_line():
-    import torch
+    torch = pytest.importorskip("torch")
 
     def build(lib):
         model = lib.Sequential([lib.Input((4,)), lib.layers.Dense(3),

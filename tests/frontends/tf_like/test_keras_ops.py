@@ -102,7 +102,7 @@ CASES = [
 
 
 def _torch_args(value):
-    import torch
+    torch = pytest.importorskip("torch")
     if isinstance(value, np.ndarray):
         return torch.tensor(value)
     if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
@@ -142,7 +142,7 @@ GRAD_CASES = [c for c in CASES if c[0] in {
 @pytest.mark.parametrize("case", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
 def test_op_gradients_match_torch_autograd(case):
     keras = real_keras()
-    import torch
+    torch = pytest.importorskip("torch")
     _, name, args, kwargs = case
     floats = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     t_args = [_torch_args(a) for a in args]
