@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+from . import classes, functions
 from .classes import *
 from .classes import __all__ as _classes
 from .functions import *
@@ -69,45 +70,7 @@ def get(identifier):
                      f"identifiers: {valid}")
 
 
-__all__ = [
-    "BinaryCrossentropy",
-    "BinaryFocalCrossentropy",
-    "CategoricalCrossentropy",
-    "CategoricalFocalCrossentropy",
-    "CategoricalHinge",
-    "CosineSimilarity",
-    "Hinge",
-    "Huber",
-    "KLDivergence",
-    "LogCosh",
-    "Loss",
-    "LossFunctionWrapper",
-    "MeanAbsoluteError",
-    "MeanAbsolutePercentageError",
-    "MeanSquaredError",
-    "MeanSquaredLogarithmicError",
-    "Poisson",
-    "SparseCategoricalCrossentropy",
-    "SquaredHinge",
-    "binary_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_crossentropy",
-    "categorical_focal_crossentropy",
-    "categorical_hinge",
-    "cosine_similarity",
-    "deserialize",
-    "get",
-    "hinge",
-    "huber",
-    "kl_divergence",
-    "log_cosh",
-    "mean_absolute_error",
-    "mean_absolute_percentage_error",
-    "mean_squared_error",
-    "mean_squared_logarithmic_error",
-    "poisson",
-    "reduce_weighted_values",
-    "serialize",
-    "sparse_categorical_crossentropy",
-    "squared_hinge",
-]
+# the classes' and functions' own lists, plus this module's helpers (one list per module)
+__all__ = ["Loss", "deserialize", "get", "reduce_weighted_values", "serialize"]
+__all__ += classes.__all__
+__all__ += functions.__all__
